@@ -1,0 +1,45 @@
+import { Command, CommanderError } from 'commander';
+import * as attach from './verbs/attach.js';
+import * as broadcast from './verbs/broadcast.js';
+import * as demo from './verbs/demo.js';
+import * as doctor from './verbs/doctor.js';
+import * as init from './verbs/init.js';
+import * as ls from './verbs/ls.js';
+import * as reset from './verbs/reset.js';
+import * as runs from './verbs/runs.js';
+import * as send from './verbs/send.js';
+import * as start from './verbs/start.js';
+import * as stop from './verbs/stop.js';
+import * as supervise from './verbs/supervise.js';
+import * as top from './verbs/top.js';
+import * as wake from './verbs/wake.js';
+
+export const VERSION = '0.1.0';
+
+/** The verb modules, in the order `fleet --help` lists them (DESIGN §8). */
+export const VERBS = [top, ls, wake, reset, attach, send, broadcast, runs, stop, start, supervise, init, doctor, demo];
+
+export function buildProgram(): Command {
+  const program = new Command('fleet')
+    .description('A terminal cockpit for a fleet of AI coding agents, each in its own tmux session.')
+    .version(VERSION)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  for (const v of VERBS) v.register(program);
+  program.commands.forEach((c) => c.exitOverride());
+  return program;
+}
+
+export async function main(argv: string[] = process.argv): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // help and version exit 0; usage errors exit 2 (commander already printed the message)
+      process.exitCode = e.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    throw e;
+  }
+}

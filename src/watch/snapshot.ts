@@ -1,0 +1,92 @@
+import { deriveState } from '../domain/derive.js';
+import { HOLDER_SESSION } from '../domain/names.js';
+import type { AgentRow, AgentSpec, PaneObs, Roster, ScreenObs, TmuxObservation, TranscriptObs } from '../domain/types.js';
+import type { FleetContext } from '../context.js';
+import { adapterFor } from '../runtimes/index.js';
+import { agentEnv } from '../runtimes/env.js';
+import { readAgentFiles } from '../state/files.js';
+import type { StatePaths } from '../state/paths.js';
+
+const iso = (ms: number | null | undefined): string | null =>
+  ms === null || ms === undefined || !Number.isFinite(ms) ? null : new Date(ms).toISOString();
+
+/** Scans one agent's transcripts through its runtime adapter (undefined when the runtime has none). */
+export async function scanTranscript(spec: AgentSpec): Promise<TranscriptObs | undefined> {
+  const a = adapterFor(spec.runtime);
+  return a ? a.scan(spec, agentEnv(spec)) : undefined;
+}
+
+export interface RowInputs {
+  roster: Roster;
+  paths: StatePaths;
+  tmux: TmuxObservation;
+  transcripts: ReadonlyMap<string, TranscriptObs | undefined>;
+  screens?: ReadonlyMap<string, ScreenObs>;
+  now: number;
+}
+
+/** Rows for every roster agent, then one `stray` row per unnamed session (never the holder). */
+export function buildRows(i: RowInputs): AgentRow[] {
+  const panes: ReadonlyMap<string, PaneObs> = i.tmux.server === 'up' ? i.tmux.panes : new Map();
+  const rows: AgentRow[] = [];
+  const named = new Set<string>();
+  for (const spec of i.roster.agents) {
+    named.add(spec.name);
+    const pane = panes.get(spec.name);
+    const files = readAgentFiles(i.paths, spec.name);
+    const d = deriveState({
+      spec,
+      defaults: i.roster.defaults,
+      pane,
+      serverUp: i.tmux.server === 'up',
+      transcript: i.transcripts.get(spec.name),
+      screen: i.screens?.get(spec.name),
+      files,
+      now: i.now,
+    });
+    rows.push({
+      name: spec.name,
+      runtime: spec.runtime,
+      state: d.state,
+      session: pane ? spec.name : null,
+      cwd: spec.cwd,
+      class: spec.class ?? null,
+      tags: [...spec.tags],
+      lastActivityAt: iso(d.lastActivityMs),
+      stateSince: iso(d.since),
+      pid: pane && !pane.dead ? pane.pid : null,
+      stopped: files.stopped,
+      managed: spec.managed,
+    });
+  }
+  for (const pane of panes.values()) {
+    if (named.has(pane.session) || pane.session === HOLDER_SESSION || pane.session.startsWith('_')) continue;
+    rows.push({
+      name: pane.session,
+      runtime: null,
+      state: 'stray',
+      session: pane.session,
+      cwd: null,
+      class: null,
+      tags: [],
+      lastActivityAt: iso(pane.activityMs),
+      stateSince: iso(pane.createdMs),
+      pid: pane.dead ? null : pane.pid,
+      stopped: false,
+      managed: null,
+    });
+  }
+  return rows;
+}
+
+/** One full observation of the fleet: ONE tmux call, one transcript scan per agent, state files. */
+export async function snapshot(ctx: FleetContext, now = Date.now()): Promise<AgentRow[]> {
+  const tmux = await ctx.tmux.observe(now);
+  const transcripts = new Map<string, TranscriptObs | undefined>();
+  await Promise.all(
+    ctx.roster.agents.map(async (spec) => {
+      transcripts.set(spec.name, await scanTranscript(spec));
+    }),
+  );
+  return buildRows({ roster: ctx.roster, paths: ctx.paths, tmux, transcripts, now });
+}
