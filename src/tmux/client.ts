@@ -158,6 +158,12 @@ export class TmuxClient {
       : ['-u', '-L', this.socket, 'attach-session', '-t', sessionTarget(name)];
   }
 
+  /** The server's socket file (`#{socket_path}`), or null when no server runs on this socket. */
+  async socketPath(): Promise<string | null> {
+    const r = await this.run(['display-message', '-p', '#{socket_path}']);
+    return r.exitCode === 0 ? r.stdout.trim() || null : null;
+  }
+
   /** Kills this socket's server. Only for tests and the demo's own private socket. */
   async killServer(): Promise<void> {
     await this.run(['kill-server']);
