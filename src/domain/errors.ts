@@ -17,7 +17,7 @@ export function formatProblem(p: Problem): string {
     .filter((x) => x !== null)
     .join(':');
   const field = p.field ? ` ${p.field}:` : '';
-  const hint = p.hint ? ` (${p.hint})` : '';
+  const hint = p.hint ? ` — ${p.hint}` : '';
   return `${where}:${field} ${p.message}${hint}`;
 }
 

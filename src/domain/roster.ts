@@ -1,6 +1,6 @@
 import path from 'node:path';
 import os from 'node:os';
-import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, type Document, type Node as YamlNode } from 'yaml';
+import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, visit, type Document, type Node as YamlNode } from 'yaml';
 import { z } from 'zod';
 import { didYouMean, type Problem } from './errors.js';
 import { agentNameProblem, socketNameProblem } from './names.js';
@@ -70,9 +70,24 @@ export interface RosterParseOptions {
 
 export type RosterParseResult = { ok: true; roster: Roster } | { ok: false; problems: Problem[] };
 
-/** Parses and validates roster text. Every problem names file, line:column and field. */
+/** A roster larger than this is refused before it is parsed (a roster of 500 agents is ~100 KiB). */
+export const MAX_ROSTER_BYTES = 1024 * 1024;
+/** YAML aliases resolved at most this many times ("billion laughs" guard). */
+export const MAX_ALIAS_COUNT = 100;
+
+type Raw = Record<string, unknown>;
+const isObj = (v: unknown): v is Raw => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * Parses and validates roster text. Every problem names file, line:column and field, and ALL problems
+ * are reported at once: type/unknown-key problems from the schema, then names, duplicates, cwds and the
+ * socket of every entry whose fields have the right type.
+ */
 export function parseRoster(text: string, opts: RosterParseOptions): RosterParseResult {
   const file = opts.file;
+  if (Buffer.byteLength(text, 'utf8') > MAX_ROSTER_BYTES) {
+    return { ok: false, problems: [{ file, message: `the roster is ${Buffer.byteLength(text, 'utf8')} bytes; the limit is ${MAX_ROSTER_BYTES}`, hint: 'a roster this large is almost certainly not a roster' }] };
+  }
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false });
   const problems: Problem[] = [];
@@ -82,19 +97,30 @@ export function parseRoster(text: string, opts: RosterParseOptions): RosterParse
     return { line: p.line, col: p.col };
   };
   for (const err of doc.errors) {
-    problems.push({ file, ...at(err.pos[0]), message: `YAML: ${err.message.split('\n')[0]}` });
+    const first = err.message.split('\n')[0] ?? err.message;
+    const dup = err.code === 'DUPLICATE_KEY';
+    problems.push({
+      file, ...at(err.pos[0]),
+      message: `YAML: ${first.replace(/ at line \d+, column \d+:?$/, '')}`,
+      ...(dup ? { hint: 'a key may appear only once in a mapping; the second one would silently win' } : {}),
+    });
   }
   if (problems.length > 0) return { ok: false, problems };
 
   let data: unknown;
   try {
-    data = doc.toJS({ maxAliasCount: 50 });
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (e) {
-    return { ok: false, problems: [{ file, message: `YAML: ${(e as Error).message}`, hint: 'aliases are limited to stop "billion laughs" files' }] };
+    let first: number | undefined;
+    visit(doc, { Alias: (_k, node) => { first = node.range?.[0]; return visit.BREAK; } });
+    return { ok: false, problems: [{ file, ...at(first), message: `YAML: ${(e as Error).message}`, hint: 'aliases are limited so a "billion laughs" file cannot exhaust memory' }] };
   }
   if (data === null || data === undefined) {
     return { ok: false, problems: [{ file, line: 1, col: 1, message: 'the roster is empty', hint: 'run `fleet init` for a commented example' }] };
   }
+  // `agents:` with nothing under it means "no agents yet".
+  if (isObj(data) && data.agents === null) data = { ...data, agents: [] };
+
   const parsed = RosterSchema.safeParse(data);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
@@ -113,61 +139,82 @@ export function parseRoster(text: string, opts: RosterParseOptions): RosterParse
         continue;
       }
       const loc = locate(doc, p, false);
-      const hint = typeHint(issue, valueAt(data, p));
-      problems.push({ file, ...at(loc), field: fieldName(p) || '(top level)', message: issueMessage(issue, p), ...(hint ? { hint } : {}) });
+      const value = valueAt(data, p);
+      const hint = typeHint(issue, value, p);
+      problems.push({ file, ...at(loc), field: fieldName(p) || '(top level)', message: issueMessage(issue, p, value), ...(hint ? { hint } : {}) });
     }
-    return { ok: false, problems };
   }
 
-  const r = parsed.data;
+  // Semantic checks on the raw data, so a type error in one entry never hides a bad name in another.
+  const raw: Raw = isObj(data) ? data : {};
   const home = opts.home ?? os.homedir();
   const base = path.dirname(file);
   const expand = (p: string): string => {
     const e = p === '~' ? home : p.startsWith('~/') ? path.join(home, p.slice(2)) : p;
     return path.resolve(base, e);
   };
-  const socket = r.tmux?.socket ?? DEFAULT_SOCKET;
-  const sp = socketNameProblem(socket);
-  if (sp) problems.push({ file, ...at(locate(doc, ['tmux', 'socket'], false)), field: 'tmux.socket', message: sp });
+  const rawTmux = isObj(raw.tmux) ? raw.tmux : {};
+  if (typeof rawTmux.socket === 'string') {
+    const sp = socketNameProblem(rawTmux.socket);
+    if (sp) problems.push({ file, ...at(locate(doc, ['tmux', 'socket'], false)), field: 'tmux.socket', message: `${JSON.stringify(rawTmux.socket)} ${sp}`, hint: 'use a plain name such as "fleet"' });
+  }
+  const rawDefaults = isObj(raw.defaults) ? raw.defaults : {};
+  const defaultCwd = typeof rawDefaults.cwd === 'string' ? expand(rawDefaults.cwd) : undefined;
+  let defaultCwdReported = false;
+  const seen = new Map<string, number>();
+  const rawAgents = Array.isArray(raw.agents) ? (raw.agents as unknown[]) : [];
+  rawAgents.forEach((a, i) => {
+    if (!isObj(a)) return; // the schema already said "expected object"
+    const name = a.name;
+    if (typeof name === 'string') {
+      const np = agentNameProblem(name);
+      if (np) {
+        problems.push({ file, ...at(locate(doc, ['agents', i, 'name'], false)), field: `agents[${i}].name`, message: `${JSON.stringify(name)} ${np}`, hint: 'names match ^[a-z][a-z0-9-]{0,31}$ and are never fixed up silently' });
+      } else if (seen.has(name)) {
+        const first = seen.get(name)!;
+        const firstAt = at(locate(doc, ['agents', first, 'name'], false));
+        problems.push({ file, ...at(locate(doc, ['agents', i, 'name'], false)), field: `agents[${i}].name`, message: `duplicate agent name "${name}"`, hint: `first defined at agents[${first}]${firstAt.line !== undefined ? ` (line ${firstAt.line})` : ''}` });
+      } else {
+        seen.set(name, i);
+      }
+    }
+    const label = typeof name === 'string' ? `agent "${name}"` : `agents[${i}]`;
+    if (a.cwd === undefined && rawDefaults.cwd === undefined) {
+      problems.push({ file, ...at(locate(doc, ['agents', i], false)), field: `agents[${i}].cwd`, message: `${label} has no cwd`, hint: 'set agents[].cwd or defaults.cwd' });
+    } else if (typeof a.cwd === 'string') {
+      const cwd = expand(a.cwd);
+      if (!opts.isDirectory(cwd)) {
+        problems.push({ file, ...at(locate(doc, ['agents', i, 'cwd'], false)), field: `agents[${i}].cwd`, message: `directory ${cwd} does not exist`, hint: `create it (mkdir -p ${cwd}) or fix the path` });
+      }
+    } else if (a.cwd === undefined && defaultCwd !== undefined && !defaultCwdReported && !opts.isDirectory(defaultCwd)) {
+      defaultCwdReported = true;
+      problems.push({ file, ...at(locate(doc, ['defaults', 'cwd'], false)), field: 'defaults.cwd', message: `directory ${defaultCwd} does not exist (used by ${label})`, hint: `create it (mkdir -p ${defaultCwd}) or fix the path` });
+    }
+  });
+  if (problems.length > 0 || !parsed.success) {
+    problems.sort((x, y) => (x.line ?? 0) - (y.line ?? 0) || (x.col ?? 0) - (y.col ?? 0));
+    return { ok: false, problems };
+  }
 
+  const r = parsed.data;
+  const socket = r.tmux?.socket ?? DEFAULT_SOCKET;
   const d = r.defaults ?? {};
   const defaults: Defaults = {
     runtime: d.runtime ?? DEFAULTS.runtime,
-    cwd: d.cwd !== undefined ? expand(d.cwd) : undefined,
+    cwd: defaultCwd,
     busyWindowSecs: d.busyWindowSecs ?? DEFAULTS.busyWindowSecs,
     idleSecs: d.idleSecs ?? DEFAULTS.idleSecs,
     bootDeadlineSecs: d.bootDeadlineSecs ?? DEFAULTS.bootDeadlineSecs,
     attachGraceSecs: d.attachGraceSecs ?? DEFAULTS.attachGraceSecs,
     maxTextBytes: d.maxTextBytes ?? DEFAULTS.maxTextBytes,
   };
-
-  const seen = new Map<string, number>();
-  const agents: AgentSpec[] = [];
-  (r.agents ?? []).forEach((a, i) => {
-    const np = agentNameProblem(a.name);
-    if (np) {
-      problems.push({ file, ...at(locate(doc, ['agents', i, 'name'], false)), field: `agents[${i}].name`, message: `${JSON.stringify(a.name)} ${np}`, hint: 'names match ^[a-z][a-z0-9-]{0,31}$' });
-    } else if (seen.has(a.name)) {
-      problems.push({ file, ...at(locate(doc, ['agents', i, 'name'], false)), field: `agents[${i}].name`, message: `duplicate agent name "${a.name}"`, hint: `first defined at agents[${seen.get(a.name)}]` });
-    } else {
-      seen.set(a.name, i);
-    }
-    const rawCwd = a.cwd;
-    let cwd: string | undefined = rawCwd !== undefined ? expand(rawCwd) : defaults.cwd;
-    if (cwd === undefined) {
-      problems.push({ file, ...at(locate(doc, ['agents', i], false)), field: `agents[${i}].cwd`, message: `agent "${a.name}" has no cwd`, hint: 'set agents[].cwd or defaults.cwd' });
-    } else if (!opts.isDirectory(cwd)) {
-      const field = rawCwd !== undefined ? `agents[${i}].cwd` : 'defaults.cwd';
-      const loc = rawCwd !== undefined ? locate(doc, ['agents', i, 'cwd'], false) : locate(doc, ['defaults', 'cwd'], false);
-      problems.push({ file, ...at(loc), field, message: `directory ${cwd} does not exist`, hint: `create it (mkdir -p ${cwd}) or fix the path` });
-      cwd = undefined;
-    }
+  const agents: AgentSpec[] = (r.agents ?? []).map((a) => {
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(a.env ?? {})) env[k] = v.startsWith('~/') || v === '~' ? expand(v) : v;
-    agents.push({
+    return {
       name: a.name,
       runtime: a.runtime ?? defaults.runtime,
-      cwd: cwd ?? '',
+      cwd: a.cwd !== undefined ? expand(a.cwd) : (defaultCwd ?? ''),
       class: a.class,
       tags: a.tags ?? [],
       command: a.command,
@@ -177,9 +224,8 @@ export function parseRoster(text: string, opts: RosterParseOptions): RosterParse
       managed: a.managed ?? 'fleet',
       transcripts: a.transcripts !== undefined ? expand(a.transcripts) : undefined,
       idleSecs: a.idleSecs,
-    });
+    };
   });
-  if (problems.length > 0) return { ok: false, problems };
   return { ok: true, roster: { version: 1, path: file, socket, defaults, agents } };
 }
 
@@ -198,23 +244,35 @@ function valueAt(data: unknown, p: readonly (string | number)[]): unknown {
   return cur;
 }
 
-function issueMessage(issue: z.core.$ZodIssue, p: readonly (string | number)[]): string {
+function issueMessage(issue: z.core.$ZodIssue, p: readonly (string | number)[], value: unknown): string {
   if (issue.code === 'invalid_type') {
-    const got = describe(issue.input);
-    if (got === 'nothing') return `is required (expected ${issue.expected})`;
-    return `expected ${issue.expected}, got ${got}`;
+    const got = describe(value);
+    if (value === undefined) return `is required (expected ${expectedName(issue.expected)})`;
+    return `expected ${expectedName(issue.expected)}, got ${got}`;
   }
-  if (issue.code === 'invalid_value' && p.length === 1 && p[0] === 'version') return 'must be 1';
-  if (issue.code === 'invalid_value') return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${describe(issue.input)}`;
+  if (issue.code === 'invalid_value' && p.length === 1 && p[0] === 'version') return value === undefined ? 'is required: the first line should be `version: 1`' : `must be 1, got ${describe(value)}`;
+  if (issue.code === 'invalid_value') return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${describe(value)}`;
+  if (issue.code === 'too_small' && typeof value === 'string') return 'must not be empty';
+  if (issue.code === 'too_small') return `must be ${issue.inclusive === false ? 'greater than' : 'at least'} ${String(issue.minimum)}, got ${describe(value)}`;
+  if (issue.code === 'invalid_format' || issue.code === 'invalid_key') return `${issue.message}`;
   return issue.message;
 }
 
-function typeHint(issue: z.core.$ZodIssue, value: unknown): string | undefined {
+function expectedName(e: string): string {
+  return e === 'object' || e === 'record' ? 'a mapping' : e === 'array' ? 'a list' : e;
+}
+
+function typeHint(issue: z.core.$ZodIssue, value: unknown, p: readonly (string | number)[]): string | undefined {
   if (issue.code === 'invalid_type' && issue.expected === 'string' && typeof value === 'number') {
-    return 'YAML read this as a number; quote it to keep it as text (e.g. "0800", "1.10")';
+    return 'YAML read this as a number: 0800 becomes 800, 1.10 becomes 1.1; quote it to keep it as text, e.g. "0800"';
   }
   if (issue.code === 'invalid_type' && issue.expected === 'string' && typeof value === 'boolean') {
-    return 'YAML read this as true/false; quote it';
+    return 'YAML read this as true/false; quote it to keep it as text';
+  }
+  if (issue.code === 'invalid_type' && issue.expected === 'array' && p[p.length - 1] === 'tags') return 'write tags as a list: tags: [api, web]';
+  if (issue.code === 'invalid_value' && p[p.length - 1] === 'runtime' && typeof value === 'string') {
+    const m = didYouMean(value, RUNTIMES);
+    return m ? `did you mean "${m}"?` : undefined;
   }
   return undefined;
 }

@@ -1,10 +1,9 @@
 import fs from 'node:fs';
 import { ConfigError } from '../domain/errors.js';
-import { parseRoster } from '../domain/roster.js';
+import { MAX_ROSTER_BYTES, parseRoster } from '../domain/roster.js';
 import type { Roster } from '../domain/types.js';
 
-/** A roster larger than this is refused before it is parsed. */
-export const MAX_ROSTER_BYTES = 1024 * 1024;
+export { MAX_ROSTER_BYTES };
 
 function isDirectory(p: string): boolean {
   try {
@@ -24,9 +23,14 @@ export function loadRoster(file: string): Roster {
       { file, message: 'file not found', hint: 'run `fleet init` to write an example, or pass --roster / set FLEET_ROSTER' },
     ]);
   }
-  if (!st.isFile()) throw new ConfigError(`roster ${file} is not a regular file`);
+  if (!st.isFile()) {
+    throw new ConfigError(`invalid roster ${file}:`, [{ file, message: 'is not a regular file', hint: 'point --roster / FLEET_ROSTER at a YAML file' }]);
+  }
   if (st.size > MAX_ROSTER_BYTES) {
-    throw new ConfigError(`roster ${file} is ${st.size} bytes; the limit is ${MAX_ROSTER_BYTES} bytes`);
+    // Refused before reading: a huge file is never loaded into memory.
+    throw new ConfigError(`invalid roster ${file}:`, [
+      { file, message: `the roster is ${st.size} bytes; the limit is ${MAX_ROSTER_BYTES}`, hint: 'a roster this large is almost certainly the wrong file' },
+    ]);
   }
   let text: string;
   try {
