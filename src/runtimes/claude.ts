@@ -1,0 +1,150 @@
+import path from 'node:path';
+import type { AgentSpec, TranscriptObs } from '../domain/types.js';
+import { resolveClaudeProjectDir } from './claude-paths.js';
+import { garbageProblem, joinProblems, obs, parseJsonLines, readTail, sameText, scanDir, shellQuote } from './files.js';
+import type { Env, TranscriptAdapter } from './types.js';
+
+/**
+ * Claude Code. Transcripts: `${CLAUDE_CONFIG_DIR:-~/.claude}/projects/<slug>/<session-uuid>.jsonl`, plus
+ * `<slug>/<uuid>/subagents/*.jsonl` (activity only). Resume: `--resume <id>` (or `--continue`). Reset: `/clear`.
+ * The stand-in (src/standin) writes the same shape, so this adapter reads it too.
+ */
+
+const SESSION_RE = /^(?!agent-)([A-Za-z0-9][A-Za-z0-9._-]*)\.jsonl$/;
+
+/** Lines of the visible screen that ask the operator something (permission dialogs, questions, trust). */
+export const CLAUDE_WAITING: readonly RegExp[] = [
+  /Do you want to (proceed|make this edit|create|allow|run|overwrite|delete)/,
+  /Do you trust the files in this folder\?/,
+  /Enter to select · .*Esc to cancel/,
+  /Would you like to proceed\?/,
+];
+
+/** Boxed composer (`│ > text │`, older Claude and the stand-in). */
+const BOXED = /^\s*│\s*[>❯]\s?(.*?)\s*│\s*$/;
+/** Open composer of newer Claude: a `> text` (or `❯ text`) line right below a horizontal rule. */
+const OPEN = /^\s*[>❯]\s?(.*)$/;
+const RULE = /^\s*[─━-]{8,}\s*$/;
+/** Placeholder hints Claude shows in an empty composer. */
+const PLACEHOLDER = /^Try "/;
+
+export function claudeComposerDraft(screen: string): string | null {
+  const lines = screen.split('\n').map((l) => l.replace(/\r$/, ''));
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const m = BOXED.exec(lines[i]!);
+    if (m) {
+      const parts = [m[1]!.trim()];
+      // A multi-line draft continues in `│   text │` lines below the prompt line.
+      for (let j = i + 1; j < lines.length; j++) {
+        const c = /^\s*│\s{2,}(.*?)\s*│\s*$/.exec(lines[j]!);
+        if (!c) break;
+        parts.push(c[1]!.trim());
+      }
+      const text = parts.join('\n').trim();
+      return text && !PLACEHOLDER.test(text) ? text : null;
+    }
+  }
+  for (let i = lines.length - 1; i >= 1; i--) {
+    const m = OPEN.exec(lines[i]!);
+    if (m && RULE.test(lines[i - 1]!)) {
+      const parts = [m[1]!.trim()];
+      for (let j = i + 1; j < lines.length && !RULE.test(lines[j]!); j++) parts.push(lines[j]!.trim());
+      const text = parts.join('\n').trim();
+      return text && !PLACEHOLDER.test(text) ? text : null;
+    }
+  }
+  return null;
+}
+
+export function claudeIsWaiting(screen: string): boolean {
+  return CLAUDE_WAITING.some((re) => re.test(screen));
+}
+
+/** The content of a user record as text (string content, or the text parts of a content array). */
+export function userText(rec: Record<string, unknown>): string | null {
+  const msg = rec.message as { content?: unknown } | undefined;
+  const c = msg?.content;
+  if (typeof c === 'string') return c;
+  if (Array.isArray(c)) {
+    const parts = c
+      .filter((p): p is { type: string; text: string } => !!p && typeof p === 'object' && (p as { type?: unknown }).type === 'text' && typeof (p as { text?: unknown }).text === 'string')
+      .map((p) => p.text);
+    return parts.length ? parts.join('\n') : null;
+  }
+  return null;
+}
+
+export function claudeDir(spec: AgentSpec, env: Env): string {
+  return spec.transcripts ?? resolveClaudeProjectDir(spec.cwd, env);
+}
+
+export const claude: TranscriptAdapter = {
+  name: 'claude',
+  watchDepth: 2,
+  interruptKey: 'Escape',
+
+  launchCommand(spec, mode, resumeRef) {
+    const base = spec.command?.trim() || 'claude';
+    if (mode === 'fresh') return base;
+    return resumeRef ? `${base} --resume ${shellQuote(resumeRef)}` : `${base} --continue`;
+  },
+
+  transcriptDirs(spec, env) {
+    return [claudeDir(spec, env)];
+  },
+
+  async scan(spec, env): Promise<TranscriptObs> {
+    const dir = claudeDir(spec, env);
+    const d = await scanDir(dir, (n) => n.endsWith('.jsonl'));
+    if (d.missing || d.files.length === 0) return obs({ problem: d.problem });
+    const newest = d.files[0]!;
+    const session = d.files.find((f) => SESSION_RE.test(path.basename(f.file)));
+    let last = newest.mtimeMs;
+    let problem = d.problem;
+    if (session) {
+      // Subagents of the current session write under <uuid>/subagents/: their activity counts.
+      const id = path.basename(session.file, '.jsonl');
+      const sub = await scanDir(path.join(dir, id, 'subagents'), (n) => n.endsWith('.jsonl'));
+      if (sub.files[0]) last = Math.max(last, sub.files[0].mtimeMs);
+      const tail = await readTail(session.file, 64 * 1024);
+      problem = joinProblems(problem, tail.error, garbageProblem(session.file, parseJsonLines(tail.lines)));
+    }
+    return obs({
+      lastActivityMs: last,
+      sessionFile: session?.file ?? null,
+      resumeRef: session ? path.basename(session.file, '.jsonl') : null,
+      problem,
+    });
+  },
+
+  resetCommand(spec) {
+    return spec.reset ?? '/clear';
+  },
+
+  isWaiting: claudeIsWaiting,
+  composerDraft: claudeComposerDraft,
+
+  async hasUserTurn(sessionFile, text, fromOffset) {
+    const tail = await readTail(sessionFile, 8 * 1024 * 1024, fromOffset);
+    for (const rec of parseJsonLines(tail.lines).records) {
+      if (rec.type !== 'user') continue;
+      const t = userText(rec);
+      if (t !== null && sameText(t, text)) return true;
+    }
+    return false;
+  },
+
+  async owns(spec, env, file) {
+    const dir = claudeDir(spec, env);
+    const rel = path.relative(dir, file);
+    if (rel.startsWith('..') || !rel.endsWith('.jsonl')) return false;
+    const parts = rel.split(path.sep);
+    return parts.length === 1 || (parts.length === 3 && parts[1] === 'subagents');
+  },
+
+  sessionRef(file) {
+    const m = SESSION_RE.exec(path.basename(file));
+    if (!m || path.basename(path.dirname(file)) === 'subagents') return null;
+    return m[1]!;
+  },
+};

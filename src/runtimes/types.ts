@@ -1,0 +1,19 @@
+import type { RuntimeAdapter } from '../domain/runtime.js';
+import type { AgentSpec } from '../domain/types.js';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * What the transcript watcher needs beyond the shared RuntimeAdapter contract: how deep to watch,
+ * which files under the watched dirs belong to an agent, and the cheap per-file facts.
+ */
+export interface TranscriptAdapter extends RuntimeAdapter {
+  /** chokidar `depth` under each transcript dir (0: files directly inside). */
+  readonly watchDepth: number;
+  /** Is `file` (found under one of the agent's transcriptDirs) one of this agent's transcripts? May read its head. */
+  owns(spec: AgentSpec, env: Env, file: string): Promise<boolean>;
+  /** The resume reference when `file` is a main session file; null for side files (subagents) or others. */
+  sessionRef(file: string): string | null;
+  /** Bounded tail read of turn markers: true open, false closed, undefined when the runtime has none. */
+  readTurn?(file: string): Promise<boolean | undefined>;
+}
