@@ -1,0 +1,156 @@
+/**
+ * Shared helpers for the fault, bad-input and security suite (test/faults). Real processes, real
+ * files, private tmux sockets; no mocks. A "fake tmux" is a shell script on PATH that logs every call
+ * (argv and the TMUX variable it saw) and then runs the real tmux (or sleeps, or prints garbage).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFile, execFileSync } from 'node:child_process';
+import { FLEET_BIN, tempDir } from '../helpers/tmux.js';
+import type { TestFleet } from '../helpers/fleet-env.js';
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** Raw stdout bytes (for terminal-safety assertions). */
+  raw: Buffer;
+  ms: number;
+}
+
+export interface RunOpts {
+  env?: Record<string, string | undefined>;
+  input?: string;
+  /** Run under this umask (via /bin/sh). */
+  umask?: string;
+  cwd?: string;
+  timeoutMs?: number;
+}
+
+/** Runs the built fleet CLI against a test fleet with extra env; never rejects. */
+export function runFleet(f: TestFleet, args: string[], o: RunOpts = {}): Promise<RunResult> {
+  const env: Record<string, string> = { ...f.env };
+  for (const [k, v] of Object.entries(o.env ?? {})) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  const [cmd, argv] = o.umask
+    ? ['/bin/sh', ['-c', `umask ${o.umask} && exec "$0" "$@"`, process.execPath, FLEET_BIN, ...args]]
+    : [process.execPath, [FLEET_BIN, ...args]];
+  const t0 = Date.now();
+  return new Promise((resolve) => {
+    const child = execFile(
+      cmd as string,
+      argv as string[],
+      { env, timeout: o.timeoutMs ?? 60_000, maxBuffer: 256 * 1024 * 1024, encoding: 'buffer', cwd: o.cwd ?? f.root },
+      (err, stdout, stderr) => {
+        const e = err as (Error & { code?: unknown }) | null;
+        const code = e ? (typeof e.code === 'number' ? e.code : 1) : 0;
+        resolve({ code, stdout: stdout.toString('utf8'), stderr: stderr.toString('utf8'), raw: Buffer.concat([stdout, stderr]), ms: Date.now() - t0 });
+      },
+    );
+    child.stdin?.end(o.input ?? '');
+  });
+}
+
+export const REAL_TMUX = execFileSync('sh', ['-c', 'command -v tmux'], { encoding: 'utf8' }).trim();
+
+export interface FakeTmux {
+  /** Directory to put first on PATH. */
+  dir: string;
+  /** Every call so far: argv (without the program) and the TMUX variable the call saw. */
+  calls(): { argv: string[]; tmuxEnv: string }[];
+}
+
+/**
+ * A `tmux` on PATH that logs each call, then: 'pass' runs the real tmux; 'slow' sleeps `sleepSecs`
+ * first; 'garbage' prints `garbage` and exits 0.
+ */
+export function fakeTmux(mode: 'pass' | 'slow' | 'garbage', o: { sleepSecs?: number; garbage?: string } = {}): FakeTmux {
+  const dir = tempDir('fleet-fake-tmux-');
+  const log = path.join(dir, 'calls.log');
+  const garbageFile = path.join(dir, 'garbage.txt');
+  fs.writeFileSync(garbageFile, o.garbage ?? '');
+  const body = [
+    '#!/bin/sh',
+    // one line per call: TMUX value, then the argv joined by US (0x1f)
+    `{ printf '%s\\036' "$TMUX"; for a in "$@"; do printf '%s\\037' "$a"; done; printf '\\n'; } >> '${log}'`,
+    mode === 'slow' ? `sleep ${o.sleepSecs ?? 30}` : '',
+    mode === 'garbage' ? `cat '${garbageFile}'; exit 0` : '',
+    `exec '${REAL_TMUX}' "$@"`,
+  ].join('\n');
+  fs.writeFileSync(path.join(dir, 'tmux'), body + '\n', { mode: 0o755 });
+  return {
+    dir,
+    calls() {
+      let text: string;
+      try {
+        text = fs.readFileSync(log, 'utf8');
+      } catch {
+        return [];
+      }
+      return text
+        .split('\n')
+        .filter((l) => l.length > 0)
+        .map((l) => {
+          const [tmuxEnv = '', rest = ''] = l.split('\u001e');
+          return { tmuxEnv, argv: rest.split('\u001f').slice(0, -1) };
+        });
+    },
+  };
+}
+
+/** PATH with `dir` first. */
+export function pathWith(dir: string): string {
+  return `${dir}${path.delimiter}${process.env.PATH ?? ''}`;
+}
+
+/** Every file and directory under `root`, with mode, size and mtime (for "nothing written" checks). */
+export function tree(root: string): Map<string, { mode: number; size: number; mtimeMs: number; kind: string }> {
+  const out = new Map<string, { mode: number; size: number; mtimeMs: number; kind: string }>();
+  const walk = (d: string): void => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const p = path.join(d, e.name);
+      const st = fs.lstatSync(p);
+      const kind = e.isDirectory() ? 'dir' : e.isSymbolicLink() ? 'link' : e.isSocket() ? 'socket' : 'file';
+      out.set(path.relative(root, p), { mode: st.mode & 0o777, size: st.size, mtimeMs: st.mtimeMs, kind });
+      if (e.isDirectory()) walk(p);
+    }
+  };
+  walk(root);
+  return out;
+}
+
+export function modeOf(p: string): number {
+  return fs.statSync(p).mode & 0o777;
+}
+
+/** Roster text with the given agent blocks (already indented under `agents:`). */
+export function roster(agents: string, head = ''): string {
+  return `version: 1\n${head}agents:\n${agents}`;
+}
+
+/** A plain long-running shell agent (its pane runs `sleep`). */
+export function shellAgent(f: TestFleet, name: string, extra = ''): string {
+  return `  - name: ${name}\n    runtime: shell\n    cwd: ${f.cwd(name)}\n    command: sleep 100000\n${extra}`;
+}
+
+/** ESC, BEL and C1 bytes: none of these may reach the operator's terminal. */
+export const TERMINAL_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+
+/** Finds the first terminal control byte in raw output (UTF-8 C1 is encoded as 0xC2 0x80–0x9F). */
+export function controlBytes(buf: Buffer): number[] {
+  const bad: number[] = [];
+  const s = buf.toString('utf8');
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x0a && c !== 0x09) || (c >= 0x7f && c <= 0x9f)) bad.push(c);
+  }
+  return bad;
+}
