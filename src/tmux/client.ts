@@ -103,7 +103,8 @@ export class TmuxClient {
     const r = await this.must(args);
     const [sessionId = '', paneId = ''] = r.stdout.trim().split(' ');
     // Keep the pane after its process exits so the grid can show `dead` with the exit status.
-    await this.run(['set-option', '-t', sessionTarget(o.name), 'remain-on-exit', 'on']);
+    // remain-on-exit is a window option: it needs a window target (`=name:`); `=name` fails with "no such window".
+    await this.run(['set-option', '-w', '-t', paneTarget(o.name), 'remain-on-exit', 'on']);
     return { sessionId, paneId };
   }
 
