@@ -100,11 +100,13 @@ export class TmuxClient {
     args.push('-x', String(o.width ?? 200), '-y', String(o.height ?? 50));
     for (const [k, v] of Object.entries(o.env ?? {})) args.push('-e', `${k}=${v}`);
     args.push(o.command);
-    const r = await this.must(args);
-    const [sessionId = '', paneId = ''] = r.stdout.trim().split(' ');
     // Keep the pane after its process exits so the grid can show `dead` with the exit status.
     // remain-on-exit is a window option: it needs a window target (`=name:`); `=name` fails with "no such window".
-    await this.run(['set-option', '-w', '-t', paneTarget(o.name), 'remain-on-exit', 'on']);
+    // Chained into the SAME tmux invocation (`;` as its own argument): the server runs both commands before it
+    // handles the child's exit, so a command that dies at once still leaves a dead pane instead of vanishing.
+    args.push(';', 'set-option', '-w', '-t', paneTarget(o.name), 'remain-on-exit', 'on');
+    const r = await this.must(args);
+    const [sessionId = '', paneId = ''] = (r.stdout.trim().split('\n')[0] ?? '').split(' ');
     return { sessionId, paneId };
   }
 
