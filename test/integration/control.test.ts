@@ -1,0 +1,109 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ControlClient, type ControlEvent } from '../../src/tmux/control.js';
+import { TmuxClient } from '../../src/tmux/client.js';
+import { killTestServer, testSocket, tmux, waitFor } from '../helpers/tmux.js';
+
+const IDLE = 'sh -c "while :; do sleep 3600; done"';
+const sockets: string[] = [];
+const clients: ControlClient[] = [];
+afterEach(async () => {
+  while (clients.length) await clients.pop()!.close();
+  while (sockets.length) killTestServer(sockets.pop()!);
+});
+
+function setup(withServer = true): { socket: string; ctl: ControlClient; events: ControlEvent[] } {
+  const socket = testSocket();
+  sockets.push(socket);
+  if (withServer) tmux(socket, 'new-session', '-d', '-s', 'a1', IDLE);
+  const ctl = new ControlClient(socket, { reconnectMinMs: 100, reconnectMaxMs: 300 });
+  clients.push(ctl);
+  const events: ControlEvent[] = [];
+  ctl.onEvent((e) => events.push(e));
+  return { socket, ctl, events };
+}
+
+describe('ControlClient (tmux -C)', () => {
+  it('produces the same observation as TmuxClient.observe(), without spawning a process per call', async () => {
+    const { socket, ctl } = setup();
+    tmux(socket, 'new-session', '-d', '-s', 'a2', IDLE);
+    expect(await ctl.connect()).toBe(true);
+    const spawnedBefore = ctl.spawned;
+    const viaCtl = await ctl.observe(1);
+    const viaList = await new TmuxClient(socket).observe(1);
+    expect(ctl.spawned).toBe(spawnedBefore);
+    expect(viaCtl.server).toBe('up');
+    if (viaCtl.server !== 'up' || viaList.server !== 'up') throw new Error('server down');
+    expect([...viaCtl.panes.keys()].sort()).toEqual(['_ctl', 'a1', 'a2']);
+    expect(viaCtl.panes).toEqual(viaList.panes);
+    expect(viaCtl.bad).toEqual([]);
+  });
+
+  it('answers commands over the connection, byte-exact through quoting, and reports errors', async () => {
+    const { ctl } = setup();
+    await ctl.connect();
+    const before = ctl.spawned;
+    const text = `it's "q\\"x" $HOME ~ ; {a} é`;
+    const r = await ctl.run(['display-message', '-p', text]);
+    expect(r).toMatchObject({ exitCode: 0, stdout: `${text}\n` });
+    const bad = await ctl.run(['has-session', '-t', '=nope']);
+    expect(bad.exitCode).toBe(1);
+    expect(bad.stderr).toMatch(/can't find session/);
+    const many = await ctl.runMany([['display-message', '-p', 'one'], ['bogus-command'], ['display-message', '-p', 'three']]);
+    expect(many.map((m) => [m.exitCode, m.stdout.trim()])).toEqual([[0, 'one'], [1, ''], [0, 'three']]);
+    expect(ctl.spawned).toBe(before);
+    // A newline cannot travel on the one-line protocol: that call falls back to a spawned client.
+    const nl = await ctl.run(['display-message', '-p', 'a\nb']);
+    expect(nl.stdout).toBe('a\nb\n');
+    expect(ctl.spawned).toBe(before + 1);
+  });
+
+  it('pushes an event when a session appears', async () => {
+    const { socket, ctl, events } = setup();
+    await ctl.connect();
+    tmux(socket, 'new-session', '-d', '-s', 'a3', IDLE);
+    await waitFor(() => events.some((e) => e.kind === 'sessions'), { what: 'sessions event' });
+  });
+
+  it('pushes an activity event when a pane prints (subscription digest, sampled by tmux ≤ 1 Hz)', async () => {
+    const { socket, ctl, events } = setup();
+    await ctl.connect();
+    // tmux sends the subscription's first value once after subscribing; after it, only changes.
+    await waitFor(() => events.some((e) => e.kind === 'activity'), { what: 'initial digest', timeoutMs: 15_000 });
+    events.length = 0;
+    tmux(socket, 'send-keys', '-t', '=a1:', 'echo hello-activity', 'Enter');
+    await waitFor(() => events.some((e) => e.kind === 'activity'), { what: 'activity event', timeoutMs: 15_000 });
+  });
+
+  it('never starts a server: with none it observes "down", then connects once one appears', async () => {
+    const { socket, ctl, events } = setup(false);
+    expect(await ctl.connect()).toBe(false);
+    const o = await ctl.observe();
+    expect(o.server).toBe('down');
+    expect(() => tmux(socket, 'list-sessions')).toThrow(); // still no server
+    tmux(socket, 'new-session', '-d', '-s', 'a1', IDLE);
+    await waitFor(() => ctl.connected, { what: 'reconnect', timeoutMs: 15_000 });
+    expect(events.some((e) => e.kind === 'connected')).toBe(true);
+  });
+
+  it('survives the server being killed: reports disconnected and down, reconnects to a new server', async () => {
+    const { socket, ctl, events } = setup();
+    await ctl.connect();
+    killTestServer(socket);
+    await waitFor(() => events.some((e) => e.kind === 'disconnected'), { what: 'disconnected event' });
+    expect((await ctl.observe()).server).toBe('down');
+    tmux(socket, 'new-session', '-d', '-s', 'b1', IDLE);
+    await waitFor(() => ctl.connected, { what: 'reconnect', timeoutMs: 15_000 });
+    const o = await ctl.observe();
+    expect(o.server === 'up' && o.panes.has('b1')).toBe(true);
+  });
+
+  it('close() detaches its client and leaves the agents alone', async () => {
+    const { socket, ctl } = setup();
+    await ctl.connect();
+    const pid = ctl.pid!;
+    await ctl.close();
+    expect(() => process.kill(pid, 0)).toThrow();
+    expect(tmux(socket, 'list-sessions', '-F', '#{session_name}').split('\n')).toContain('a1');
+    expect(tmux(socket, 'list-clients', '-F', '#{client_pid}').trim()).toBe('');
+  });
+});
