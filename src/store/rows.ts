@@ -1,0 +1,136 @@
+import { deriveState } from '../domain/derive.js';
+import { HOLDER_SESSION } from '../domain/names.js';
+import { sanitize } from '../domain/sanitize.js';
+import type { AgentFiles, AgentState, PaneObs } from '../domain/types.js';
+import type { CockpitState, RowView } from './types.js';
+
+const NO_FILES: AgentFiles = { stopped: false, newMark: false, wake: null };
+
+/** Coarse age: "now" under 10 s, then 10 s steps, minutes, hours, days. Changes rarely on an idle fleet. */
+export function coarseAge(fromMs: number | null, now: number): string {
+  if (fromMs === null || !Number.isFinite(fromMs)) return '-';
+  const s = Math.max(0, Math.floor((now - fromMs) / 1000));
+  if (s < 10) return 'now';
+  if (s < 60) return `${Math.floor(s / 10) * 10}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h`;
+  return `${Math.floor(s / 86400)}d`;
+}
+
+export function shortenCwd(cwd: string | null, home: string): string | null {
+  if (cwd === null) return null;
+  const c = sanitize(cwd, { singleLine: true });
+  if (home && (c === home || c.startsWith(home + '/'))) return '~' + c.slice(home.length);
+  return c;
+}
+
+function sameRow(a: RowView, b: RowView): boolean {
+  return (
+    a.name === b.name &&
+    a.runtime === b.runtime &&
+    a.state === b.state &&
+    a.stateSinceMs === b.stateSinceMs &&
+    a.lastActivityMs === b.lastActivityMs &&
+    a.sinceText === b.sinceText &&
+    a.activityText === b.activityText &&
+    a.class === b.class &&
+    a.tags.length === b.tags.length &&
+    a.tags.every((t, i) => t === b.tags[i]) &&
+    a.cwd === b.cwd &&
+    a.lastTask === b.lastTask &&
+    a.managed === b.managed
+  );
+}
+
+/**
+ * Recomputes every row from the observations and the clock (pure). Rows whose shown values did not
+ * change keep their previous object, and when nothing changed the previous maps are returned, so a
+ * memoised row — and the whole frame — does not re-render.
+ */
+export function recomputeRows(s: CockpitState): Pick<CockpitState, 'rowMap' | 'order' | 'stateChangedAt'> {
+  const { roster, tmux, transcripts, screens, files } = s.obs;
+  const now = s.now;
+  const serverUp = tmux?.server === 'up';
+  const panes: ReadonlyMap<string, PaneObs> = tmux?.server === 'up' ? tmux.panes : new Map();
+  const rowMap = new Map<string, RowView>();
+  const order: string[] = [];
+  const changed = new Map<string, { state: AgentState; at: number }>();
+  let dirty = false;
+
+  const put = (row: Omit<RowView, 'stateSinceMs' | 'sinceText'>, derivedSince: number | null): void => {
+    const prevChange = s.stateChangedAt.get(row.name);
+    let since: number | null;
+    if (prevChange && prevChange.state === row.state) {
+      since = prevChange.at;
+      changed.set(row.name, prevChange);
+    } else {
+      // First sight: trust the derivation's own estimate; a change seen live: it happened now.
+      since = prevChange ? now : (derivedSince ?? now);
+      changed.set(row.name, { state: row.state, at: since });
+      dirty = true;
+    }
+    const full: RowView = { ...row, stateSinceMs: since, sinceText: coarseAge(since, now) };
+    const prev = s.rowMap.get(row.name);
+    if (prev && sameRow(prev, full)) rowMap.set(row.name, prev);
+    else {
+      rowMap.set(row.name, full);
+      dirty = true;
+    }
+    order.push(row.name);
+  };
+
+  for (const spec of roster?.agents ?? []) {
+    const pane = panes.get(spec.name);
+    const f = files.get(spec.name) ?? NO_FILES;
+    const d = deriveState({
+      spec,
+      defaults: roster!.defaults,
+      pane,
+      serverUp,
+      transcript: transcripts.get(spec.name),
+      screen: screens.get(spec.name),
+      files: f,
+      now,
+    });
+    const task = f.wake?.lastTask;
+    put(
+      {
+        name: spec.name,
+        runtime: spec.runtime,
+        state: d.state,
+        lastActivityMs: d.lastActivityMs,
+        activityText: coarseAge(d.lastActivityMs, now),
+        class: spec.class ?? null,
+        tags: spec.tags,
+        cwd: shortenCwd(spec.cwd, s.home),
+        lastTask: task ? sanitize(task, { singleLine: true, max: 200 }) : null,
+        managed: spec.managed,
+      },
+      d.since,
+    );
+  }
+  const named = new Set(order);
+  for (const pane of panes.values()) {
+    if (named.has(pane.session) || pane.session === HOLDER_SESSION || pane.session.startsWith('_')) continue;
+    put(
+      {
+        name: sanitize(pane.session, { singleLine: true, max: 40 }),
+        runtime: null,
+        state: 'stray',
+        lastActivityMs: pane.activityMs,
+        activityText: coarseAge(pane.activityMs, now),
+        class: null,
+        tags: [],
+        cwd: null,
+        lastTask: null,
+        managed: null,
+      },
+      pane.createdMs,
+    );
+  }
+  if (!dirty && order.length === s.order.length && order.every((n, i) => n === s.order[i]) && s.rowMap.size === rowMap.size) {
+    return { rowMap: s.rowMap, order: s.order, stateChangedAt: s.stateChangedAt };
+  }
+  const sameOrder = order.length === s.order.length && order.every((n, i) => n === s.order[i]);
+  return { rowMap, order: sameOrder ? s.order : order, stateChangedAt: changed };
+}
