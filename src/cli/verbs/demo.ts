@@ -1,12 +1,94 @@
 import type { Command } from 'commander';
-import { OperationError } from '../../domain/errors.js';
-import { runVerb, withGlobals, type CommonOptions } from '../common.js';
+import { ConfigError } from '../../domain/errors.js';
+import { shQuote } from '../../demo/agents.js';
+import { setupDemo, type Demo } from '../../demo/setup.js';
+import { runVerb, stdio, withGlobals, type CommonOptions } from '../common.js';
 
-// Placeholder: replaced by the issue that builds `fleet demo`.
+interface DemoOptions extends CommonOptions {
+  headless?: boolean;
+  readOnly?: boolean;
+}
+
+const SIGNALS = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 } as const;
+type Sig = keyof typeof SIGNALS;
+
 export function register(program: Command): void {
-  withGlobals(program.command('demo').description('(not built yet)')).action(async (o: CommonOptions) =>
+  withGlobals(
+    program
+      .command('demo')
+      .description('a live demo fleet on a private tmux socket (stand-in agents, temp roster and state); removed on exit')
+      .option('--headless', 'no cockpit: print how to reach the demo fleet from another terminal, run until Ctrl-C')
+      .option('--read-only', 'open the cockpit without the dangerous actions')
+      .addHelpText(
+        'after',
+        '\nThe demo makes its own socket (fleet-demo-<pid>-<random>), roster and state dir, so --socket,\n' +
+          '--roster and --state-dir are refused. Quitting (q, Ctrl-C, SIGTERM, SIGHUP) kills the demo\'s\n' +
+          'tmux server and removes its socket file and temp dir — nothing else.',
+      ),
+  ).action(async (o: DemoOptions) =>
     runVerb(o.json, async () => {
-      throw new OperationError('fleet demo is not built yet');
+      for (const [flag, v] of [['--socket', o.socket], ['--roster', o.roster], ['--state-dir', o.stateDir]] as const) {
+        if (v !== undefined) throw new ConfigError(`fleet demo makes its own private socket, roster and state dir; ${flag} cannot be used with it`);
+      }
+      return runDemo({ headless: o.headless ?? false, readOnly: o.readOnly ?? false, json: o.json ?? false });
     }),
   );
+}
+
+/** setupDemo → cockpit (or wait, headless) → cleanup; cleanup also on signals and errors. */
+export async function runDemo(o: { headless: boolean; readOnly: boolean; json: boolean }): Promise<number> {
+  let demo: Demo | null = null;
+  let caught: Sig | null = null;
+  let wake: (() => void) | null = null;
+  const onSignal = (sig: Sig): void => {
+    caught ??= sig;
+    if (wake) wake();
+    else if (demo) void demo.cleanup().finally(() => process.exit(128 + SIGNALS[sig]));
+  };
+  const handlers = (Object.keys(SIGNALS) as Sig[]).map((sig) => {
+    const h = (): void => onSignal(sig);
+    process.on(sig, h);
+    return [sig, h] as const;
+  });
+  try {
+    demo = await setupDemo(o.json ? {} : { log: (l) => stdio.err(l) });
+    if (caught) return 128 + SIGNALS[caught];
+    if (o.headless) {
+      printHeadless(demo, o.json);
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        if (caught) resolve();
+      });
+      return 0;
+    }
+    const runCockpit = await loadCockpit();
+    return await runCockpit({ globals: demo.globals, readOnly: o.readOnly, env: demo.env });
+  } finally {
+    if (demo) await demo.cleanup();
+    for (const [sig, h] of handlers) process.off(sig, h);
+  }
+}
+
+function printHeadless(demo: Demo, json: boolean): void {
+  if (json) {
+    stdio.out(JSON.stringify({ ...demo.globals, root: demo.root, env: demo.env, agents: demo.agents.map((a) => a.name) }));
+    return;
+  }
+  const exports = Object.entries(demo.env).map(([k, v]) => `${k}=${shQuote(v)}`).join(' ');
+  stdio.out(
+    [
+      `fleet demo: ${demo.agents.length} agents on tmux socket ${demo.globals.socket}`,
+      'From another terminal:',
+      `  export ${exports}`,
+      '  node bin/fleet.js ls        # or: fleet top, fleet wake docs-1, fleet send reviewer-1 --text "review PR 7"',
+      'Ctrl-C stops the demo and removes everything it made.',
+    ].join('\n'),
+  );
+}
+
+type RunCockpit = (opts: { globals: Demo['globals']; readOnly?: boolean; env?: Record<string, string> }) => Promise<number>;
+
+/** The cockpit is loaded on demand so other verbs never load React. */
+async function loadCockpit(): Promise<RunCockpit> {
+  throw new ConfigError('the cockpit is not built yet in this checkout; run `fleet demo --headless` and use `fleet ls` against it');
 }
