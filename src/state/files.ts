@@ -9,7 +9,7 @@ import { statePaths, type StatePaths } from './paths.js';
  * Creates the state dir 0700 (and agents/) or checks an existing one: it must belong to us and not be
  * writable by group or others — anything else is refused, since its files steer what fleet launches.
  */
-export function ensureStateDir(root: string): StatePaths {
+export function ensureStateDir(root: string, opts: OwnerCheck = {}): StatePaths {
   const p = statePaths(root);
   for (const dir of [root, p.agentsDir]) {
     try {
@@ -17,22 +17,27 @@ export function ensureStateDir(root: string): StatePaths {
     } catch (e) {
       throw new ConfigError(`cannot create state dir ${dir}: ${(e as Error).message}`);
     }
-    checkOwnDir(dir);
+    checkOwnDir(dir, opts);
   }
   return p;
 }
 
-export function checkOwnDir(dir: string): void {
+export interface OwnerCheck {
+  /** The uid that must own the dir; defaults to process.getuid() (tests inject another). */
+  uid?: number | undefined;
+}
+
+export function checkOwnDir(dir: string, opts: OwnerCheck = {}): void {
   const st = fs.lstatSync(dir);
   if (st.isSymbolicLink()) {
     const real = fs.realpathSync(dir);
-    checkOwnDir(real);
+    checkOwnDir(real, opts);
     return;
   }
-  if (!st.isDirectory()) throw new ConfigError(`state dir ${dir} is not a directory`);
-  const uid = process.getuid?.();
+  if (!st.isDirectory()) throw new ConfigError(`state dir ${dir} is not a directory — move that file away or choose another --state-dir`);
+  const uid = opts.uid ?? process.getuid?.();
   if (uid !== undefined && st.uid !== uid) {
-    throw new ConfigError(`state dir ${dir} belongs to uid ${st.uid}, not to you (uid ${uid}); refusing to use it`);
+    throw new ConfigError(`state dir ${dir} belongs to uid ${st.uid}, not to you (uid ${uid}); refusing to use it — use a dir of your own (--state-dir or FLEET_STATE_DIR)`);
   }
   if ((st.mode & 0o022) !== 0) {
     throw new ConfigError(
