@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { AgentSpec, TranscriptObs } from '../domain/types.js';
 import { resolveClaudeProjectDir } from './claude-paths.js';
 import { garbageProblem, joinProblems, obs, parseJsonLines, readTail, sameText, scanDir, shellQuote } from './files.js';
+import { boxedDraft, matchesAny, ruledDraft } from './screen.js';
 import type { Env, TranscriptAdapter } from './types.js';
 
 /**
@@ -20,44 +21,18 @@ export const CLAUDE_WAITING: readonly RegExp[] = [
   /Would you like to proceed\?/,
 ];
 
-/** Boxed composer (`│ > text │`, older Claude and the stand-in). */
-const BOXED = /^\s*│\s*[>❯]\s?(.*?)\s*│\s*$/;
-/** Open composer of newer Claude: a `> text` (or `❯ text`) line right below a horizontal rule. */
-const OPEN = /^\s*[>❯]\s?(.*)$/;
-const RULE = /^\s*[─━-]{8,}\s*$/;
 /** Placeholder hints Claude shows in an empty composer. */
-const PLACEHOLDER = /^Try "/;
+const PLACEHOLDERS = [/^Try "/];
 
+/** Boxed composer (`│ > text │`, older Claude and the stand-in), else the open `> text` below a rule (newer Claude). */
 export function claudeComposerDraft(screen: string): string | null {
-  const lines = screen.split('\n').map((l) => l.replace(/\r$/, ''));
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const m = BOXED.exec(lines[i]!);
-    if (m) {
-      const parts = [m[1]!.trim()];
-      // A multi-line draft continues in `│   text │` lines below the prompt line.
-      for (let j = i + 1; j < lines.length; j++) {
-        const c = /^\s*│\s{2,}(.*?)\s*│\s*$/.exec(lines[j]!);
-        if (!c) break;
-        parts.push(c[1]!.trim());
-      }
-      const text = parts.join('\n').trim();
-      return text && !PLACEHOLDER.test(text) ? text : null;
-    }
-  }
-  for (let i = lines.length - 1; i >= 1; i--) {
-    const m = OPEN.exec(lines[i]!);
-    if (m && RULE.test(lines[i - 1]!)) {
-      const parts = [m[1]!.trim()];
-      for (let j = i + 1; j < lines.length && !RULE.test(lines[j]!); j++) parts.push(lines[j]!.trim());
-      const text = parts.join('\n').trim();
-      return text && !PLACEHOLDER.test(text) ? text : null;
-    }
-  }
-  return null;
+  const boxed = boxedDraft(screen, PLACEHOLDERS);
+  if (boxed !== undefined) return boxed;
+  return ruledDraft(screen, /^\s*[>❯]\s?(.*)$/, PLACEHOLDERS) ?? null;
 }
 
 export function claudeIsWaiting(screen: string): boolean {
-  return CLAUDE_WAITING.some((re) => re.test(screen));
+  return matchesAny(screen, CLAUDE_WAITING);
 }
 
 /** The content of a user record as text (string content, or the text parts of a content array). */
@@ -81,6 +56,7 @@ export function claudeDir(spec: AgentSpec, env: Env): string {
 export const claude: TranscriptAdapter = {
   name: 'claude',
   watchDepth: 2,
+  checksScreen: true,
   interruptKey: 'Escape',
 
   launchCommand(spec, mode, resumeRef) {

@@ -10,6 +10,8 @@ export type Env = Readonly<Record<string, string | undefined>>;
 export interface TranscriptAdapter extends RuntimeAdapter {
   /** chokidar `depth` under each transcript dir (0: files directly inside). */
   readonly watchDepth: number;
+  /** The runtime shows waiting prompts worth a screen check (the screen checker skips the others). */
+  readonly checksScreen: boolean;
   /** Is `file` (found under one of the agent's transcriptDirs) one of this agent's transcripts? May read its head. */
   owns(spec: AgentSpec, env: Env, file: string): Promise<boolean>;
   /** The resume reference when `file` is a main session file; null for side files (subagents) or others. */
