@@ -7,6 +7,7 @@ import type { DeliveryResult } from '../delivery/types.js';
 import { adapterFor as realAdapterFor } from '../runtimes/index.js';
 import { agentEnv } from '../runtimes/env.js';
 import type { TmuxClient } from '../tmux/client.js';
+import { sanitize } from '../domain/sanitize.js';
 import { deliverToLive } from '../delivery/deliver.js';
 
 export type DeliverFn = (tmux: TmuxClient, spec: AgentSpec, text: string, opts?: { verifyTimeoutMs?: number }) => Promise<DeliveryResult>;
@@ -88,7 +89,7 @@ export function isDir(p: string): boolean {
 export function screenTail(screen: string, lines = 3): string {
   return screen
     .split('\n')
-    .map((l) => l.replace(/[\u0000-\u001f\u007f-\u009f]/g, '').trimEnd())
+    .map((l) => sanitize(l, { singleLine: true }).trimEnd())
     .filter((l) => l.trim() !== '')
     .slice(-lines)
     .join(' | ')

@@ -1,12 +1,20 @@
 import type { Command } from 'commander';
-import { OperationError } from '../../domain/errors.js';
+import { openContext } from '../../context.js';
+import { attach } from '../../lifecycle/index.js';
 import { runVerb, withGlobals, type CommonOptions } from '../common.js';
+import { printResult } from './wake.js';
 
-// Placeholder: replaced by the issue that builds `fleet attach`.
 export function register(program: Command): void {
-  withGlobals(program.command('attach').description('(not built yet)')).action(async (o: CommonOptions) =>
+  withGlobals(
+    program
+      .command('attach')
+      .argument('<name>', 'agent to attach to')
+      .description('wake the agent if asleep, then attach this terminal to its session (returns on detach)'),
+  ).action(async (name: string, o: CommonOptions) =>
     runVerb(o.json, async () => {
-      throw new OperationError('fleet attach is not built yet');
+      const ctx = openContext(o);
+      const r = await attach(ctx, name);
+      return printResult(o.json, r, r.outcome !== 'failed');
     }),
   );
 }

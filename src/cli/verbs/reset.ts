@@ -1,12 +1,28 @@
 import type { Command } from 'commander';
-import { OperationError } from '../../domain/errors.js';
-import { runVerb, withGlobals, type CommonOptions } from '../common.js';
+import { openContext } from '../../context.js';
+import { reset } from '../../lifecycle/index.js';
+import { runVerb, usageError, withGlobals, type CommonOptions } from '../common.js';
+import { printResult } from './wake.js';
 
-// Placeholder: replaced by the issue that builds `fleet reset`.
+interface ResetOpts extends CommonOptions {
+  clear?: boolean;
+  new?: boolean;
+}
+
 export function register(program: Command): void {
-  withGlobals(program.command('reset').description('(not built yet)')).action(async (o: CommonOptions) =>
+  withGlobals(
+    program
+      .command('reset')
+      .argument('<name>', 'agent to reset')
+      .description("give an agent a fresh context: interrupt if busy, send the runtime's reset command, verify, kickstart")
+      .option('--clear', 'send /clear as the reset command')
+      .option('--new', 'send /new as the reset command'),
+  ).action(async (name: string, o: ResetOpts) =>
     runVerb(o.json, async () => {
-      throw new OperationError('fleet reset is not built yet');
+      if (o.clear && o.new) throw usageError('fleet reset: --clear and --new exclude each other');
+      const ctx = openContext(o);
+      const r = await reset(ctx, name, { how: o.clear ? 'clear' : o.new ? 'new' : undefined });
+      return printResult(o.json, r, r.outcome === 'reset' || r.outcome === 'restarted' || r.outcome === 'woken-fresh');
     }),
   );
 }
