@@ -1,0 +1,25 @@
+import React from 'react';
+import { Text } from 'ink';
+import { useFleet } from '../hooks/useFleet.js';
+import { sanitize } from '../src/domain/sanitize.js';
+
+/** tmux server down / bad roster edit: one line each, above the grid, until it recovers. */
+export function Banner(): React.ReactElement | null {
+  const down = useFleet((s) => (s.obs.tmux?.server === 'down' ? s.obs.tmux.reason : null));
+  const rosterError = useFleet((s) => s.rosterError);
+  if (!down && !rosterError) return null;
+  return (
+    <>
+      {down ? (
+        <Text backgroundColor="red" color="white" wrap="truncate">
+          {` tmux server down: ${sanitize(down, { singleLine: true, max: 200 })} — showing the last known state; retrying… `}
+        </Text>
+      ) : null}
+      {rosterError ? (
+        <Text backgroundColor="yellow" color="black" wrap="truncate">
+          {` roster error (keeping the last good roster): ${sanitize(rosterError, { singleLine: true, max: 300 })} `}
+        </Text>
+      ) : null}
+    </>
+  );
+}
