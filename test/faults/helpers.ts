@@ -64,9 +64,9 @@ export interface FakeTmux {
 
 /**
  * A `tmux` on PATH that logs each call, then: 'pass' runs the real tmux; 'slow' sleeps `sleepSecs`
- * first; 'garbage' prints `garbage` and exits 0.
+ * first; 'hang' becomes a process that never answers; 'garbage' prints `garbage` and exits 0.
  */
-export function fakeTmux(mode: 'pass' | 'slow' | 'garbage', o: { sleepSecs?: number; garbage?: string } = {}): FakeTmux {
+export function fakeTmux(mode: 'pass' | 'slow' | 'hang' | 'garbage', o: { sleepSecs?: number; garbage?: string } = {}): FakeTmux {
   const dir = tempDir('fleet-fake-tmux-');
   const log = path.join(dir, 'calls.log');
   const garbageFile = path.join(dir, 'garbage.txt');
@@ -76,6 +76,7 @@ export function fakeTmux(mode: 'pass' | 'slow' | 'garbage', o: { sleepSecs?: num
     // one line per call: TMUX value, then the argv joined by US (0x1f)
     `{ printf '%s\\036' "$TMUX"; for a in "$@"; do printf '%s\\037' "$a"; done; printf '\\n'; } >> '${log}'`,
     mode === 'slow' ? `sleep ${o.sleepSecs ?? 30}` : '',
+    mode === 'hang' ? `exec sleep ${o.sleepSecs ?? 60}` : '',
     mode === 'garbage' ? `cat '${garbageFile}'; exit 0` : '',
     `exec '${REAL_TMUX}' "$@"`,
   ].join('\n');
