@@ -6,10 +6,11 @@ export const HOLDER_SESSION = '_holder';
 export function agentNameProblem(name: string): string | null {
   if (AGENT_NAME_RE.test(name)) return null;
   if (name.length === 0) return 'is empty';
-  if (name.length > 32) return `is ${name.length} characters long (at most 32)`;
-  if (/[.:]/.test(name)) return 'contains "." or ":" (tmux rewrites them in session names)';
+  // The characters tmux treats specially come first: they say why the name is dangerous, not just long.
   if (name.includes('#')) return 'contains "#" (tmux expands #(...) and #{...} in names)';
+  if (/[.:]/.test(name)) return 'contains "." or ":" (tmux rewrites them in session names)';
   if (/\s/.test(name)) return 'contains white space';
+  if (name.length > 32) return `is ${name.length} characters long (at most 32)`;
   if (/[A-Z]/.test(name)) return 'has upper-case letters (use lower case)';
   if (!/^[a-z]/.test(name)) return 'must start with a lower-case letter';
   return 'may only hold lower-case letters, digits and "-"';
