@@ -45,27 +45,33 @@ export async function runDemo(o: { headless: boolean; readOnly: boolean; json: b
     if (wake) wake();
     else if (demo) void demo.cleanup().finally(() => process.exit(128 + SIGNALS[sig]));
   };
-  const handlers = (Object.keys(SIGNALS) as Sig[]).map((sig) => {
-    const h = (): void => onSignal(sig);
-    process.on(sig, h);
-    return [sig, h] as const;
-  });
+  const handlers: [string, (e?: unknown) => void][] = (Object.keys(SIGNALS) as Sig[]).map((sig) => [sig, () => onSignal(sig)]);
+  // A crash elsewhere (an exception in an event handler) would skip `finally`: clean up, then exit 1.
+  const onCrash = (e: unknown): void => {
+    stdio.err(`fleet demo: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    void (demo?.cleanup() ?? Promise.resolve()).finally(() => process.exit(1));
+  };
+  handlers.push(['uncaughtException', onCrash], ['unhandledRejection', onCrash]);
+  for (const [ev, h] of handlers) process.on(ev, h);
   try {
     demo = await setupDemo(o.json ? {} : { log: (l) => stdio.err(l) });
     if (caught) return 128 + SIGNALS[caught];
     if (o.headless) {
       printHeadless(demo, o.json);
+      // A pending promise does not keep Node alive (the agents live in tmux, not here): hold a timer.
+      const keepAlive = setInterval(() => undefined, 1 << 30);
       await new Promise<void>((resolve) => {
         wake = resolve;
         if (caught) resolve();
       });
+      clearInterval(keepAlive);
       return 0;
     }
     const runCockpit = await loadCockpit();
     return await runCockpit({ globals: demo.globals, readOnly: o.readOnly, env: demo.env });
   } finally {
     if (demo) await demo.cleanup();
-    for (const [sig, h] of handlers) process.off(sig, h);
+    for (const [ev, h] of handlers) process.off(ev, h);
   }
 }
 
