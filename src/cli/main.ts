@@ -19,27 +19,47 @@ export const VERSION = '0.1.0';
 /** The verb modules, in the order `fleet --help` lists them (DESIGN §8). */
 export const VERBS = [top, ls, wake, reset, attach, send, broadcast, runs, stop, start, supervise, init, doctor, demo];
 
-export function buildProgram(): Command {
+/** Where commander writes help and usage errors (tests capture it). */
+export interface ProgramOutput {
+  writeOut(s: string): void;
+  writeErr(s: string): void;
+}
+
+export function buildProgram(output?: ProgramOutput): Command {
   const program = new Command('fleet')
     .description('A terminal cockpit for a fleet of AI coding agents, each in its own tmux session.')
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
+  // Set before the verbs register so every subcommand inherits it.
+  if (output) program.configureOutput(output);
   for (const v of VERBS) v.register(program);
   program.commands.forEach((c) => c.exitOverride());
   return program;
 }
 
-export async function main(argv: string[] = process.argv): Promise<void> {
-  const program = buildProgram();
+/**
+ * Runs the CLI. Exit codes (DESIGN §8): 0 done, 1 the operation failed, 2 usage or configuration error.
+ * A usage error with `--json` anywhere on the line is also printed to stdout as `{"error", "exitCode": 2}`
+ * so scripts that parse stdout never see plain text.
+ */
+export async function main(argv: string[] = process.argv, output?: ProgramOutput): Promise<number> {
+  const program = buildProgram(output);
   try {
     await program.parseAsync(argv);
   } catch (e) {
     if (e instanceof CommanderError) {
       // help and version exit 0; usage errors exit 2 (commander already printed the message)
-      process.exitCode = e.exitCode === 0 ? 0 : 2;
-      return;
+      const code = e.exitCode === 0 ? 0 : 2;
+      if (code !== 0 && argv.slice(2).includes('--json')) {
+        const line = JSON.stringify({ error: e.message.replace(/^error: /, ''), exitCode: code }) + '\n';
+        if (output) output.writeOut(line);
+        else process.stdout.write(line);
+      }
+      process.exitCode = code;
+      return code;
     }
     throw e;
   }
+  return typeof process.exitCode === 'number' ? process.exitCode : 0;
 }

@@ -1,15 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { makeTestFleet, type TestFleet } from '../helpers/fleet-env.js';
 import { killTestServer, testSocket, tmux } from '../helpers/tmux.js';
-import { execFileSync } from 'node:child_process';
-import { REPO_ROOT } from '../helpers/tmux.js';
 
-beforeAll(() => {
-  // the CLI under test is the production bundle
-  execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: REPO_ROOT, stdio: 'inherit' });
-});
 
 const ROW_KEYS = ['name', 'runtime', 'state', 'session', 'cwd', 'class', 'tags', 'lastActivityAt', 'stateSince', 'pid', 'stopped', 'managed'].sort();
 type Row = Record<string, unknown> & { name: string; state: string };
