@@ -25,6 +25,8 @@ export interface RunOpts {
   umask?: string;
   cwd?: string;
   timeoutMs?: number;
+  /** A command (argv) to run fleet under, e.g. ['/usr/bin/time', '-f', '%M']. */
+  wrap?: string[];
 }
 
 /** Runs the built fleet CLI against a test fleet with extra env; never rejects. */
@@ -34,9 +36,8 @@ export function runFleet(f: TestFleet, args: string[], o: RunOpts = {}): Promise
     if (v === undefined) delete env[k];
     else env[k] = v;
   }
-  const [cmd, argv] = o.umask
-    ? ['/bin/sh', ['-c', `umask ${o.umask} && exec "$0" "$@"`, process.execPath, FLEET_BIN, ...args]]
-    : [process.execPath, [FLEET_BIN, ...args]];
+  const base = [...(o.wrap ?? []), process.execPath, FLEET_BIN, ...args];
+  const [cmd, argv] = o.umask ? ['/bin/sh', ['-c', `umask ${o.umask} && exec "$0" "$@"`, ...base]] : [base[0], base.slice(1)];
   const t0 = Date.now();
   return new Promise((resolve) => {
     const child = execFile(
