@@ -8,10 +8,20 @@ export interface Derived {
   lastActivityMs: number | null;
 }
 
+/** tmux reports window_activity in whole seconds: a screen capture is trusted only from the next second on. */
+export const TMUX_ACTIVITY_RESOLUTION_MS = 1000;
+
 /**
- * The one pure state function (DESIGN §5). Precedence, first match wins:
- * stopped > external > asleep > dead > booting > waiting > busy > idle.
+ * The one pure state function (DESIGN §5, docs/RUNTIMES.md). Precedence, first match wins:
+ *   stopped > external > asleep > dead > booting > waiting > busy > idle.
  * (`stray` is decided by the caller: a session the roster does not name has no DeriveInput.)
+ *
+ * - booting: fleet woke this very session (wake record) less than bootDeadlineSecs ago and the transcript has
+ *   not moved past the wake's baseline yet. Past the deadline the agent is judged like any other.
+ * - waiting: a screen check taken after the pane's last output shows a question / permission dialog.
+ * - busy: the runtime's turn markers say a turn is open; or, with no verdict from markers, the transcript
+ *   (or, for every runtime, the pane's output) moved within busyWindowSecs.
+ * - idle: live and none of the above — including a turn closed by markers even if the file just moved.
  */
 export function deriveState(i: DeriveInput): Derived {
   const { spec, defaults, pane, transcript: t, screen, files, now } = i;
@@ -34,13 +44,19 @@ export function deriveState(i: DeriveInput): Derived {
     if (!moved) return { state: 'booting', since: wake.wokenAt, lastActivityMs };
   }
 
-  // A screen check is only trusted when taken after the pane's latest activity.
-  if (screen?.waiting && screen.at >= pane.activityMs) return { state: 'waiting', since: screen.at, lastActivityMs };
-
-  if (t?.turnOpen === true) return { state: 'busy', since: null, lastActivityMs };
-  if (t?.turnOpen === undefined && lastActivityMs !== null && now - lastActivityMs < busyMs) {
-    return { state: 'busy', since: null, lastActivityMs };
+  // A screen check is only trusted when taken in a later second than the pane's latest output.
+  if (screen?.waiting && screen.at >= pane.activityMs + TMUX_ACTIVITY_RESOLUTION_MS) {
+    return { state: 'waiting', since: screen.at, lastActivityMs };
   }
-  const since = lastActivityMs !== null ? lastActivityMs + (t?.turnOpen === false ? 0 : busyMs) : pane.createdMs;
-  return { state: 'idle', since: Math.min(since, now), lastActivityMs };
+
+  const turn = t?.turnOpen;
+  if (turn === true) return { state: 'busy', since: null, lastActivityMs };
+  if (turn === undefined) {
+    const recent = Math.max(tAct ?? -Infinity, paneAct ?? -Infinity);
+    if (Number.isFinite(recent) && now - recent < busyMs) return { state: 'busy', since: null, lastActivityMs };
+    const since = Number.isFinite(recent) ? recent + busyMs : pane.createdMs;
+    return { state: 'idle', since: Math.min(since, now), lastActivityMs };
+  }
+  // Closed by markers: idle from the last transcript write.
+  return { state: 'idle', since: Math.min(tAct ?? pane.createdMs, now), lastActivityMs };
 }

@@ -49,6 +49,44 @@ export function userText(rec: Record<string, unknown>): string | null {
   return null;
 }
 
+/** Records that say nothing about the turn (metadata, snapshots, summaries). */
+const NEUTRAL = new Set(['summary', 'file-history-snapshot', 'queue-operation', 'progress']);
+const CLOSED_STOP = new Set(['end_turn', 'stop_sequence', 'max_tokens', 'refusal']);
+const INTERRUPTED = /^\[Request interrupted by user/;
+
+/**
+ * Turn verdict from the tail of a Claude transcript. false (closed): the last user/assistant record is an
+ * assistant message that ended the turn (stop_reason end_turn…), or an interruption; or the session has no
+ * turn at all yet (fresh or just cleared). undefined: no verdict (a turn may be running; derive falls back to
+ * mtimes and pane output). Never true: a stale "open" must not pin an agent to busy.
+ */
+export async function claudeTurn(file: string, maxBytes = 32 * 1024): Promise<boolean | undefined> {
+  const tail = await readTail(file, maxBytes);
+  if (tail.error) return undefined;
+  const whole = tail.size <= maxBytes;
+  const { records } = parseJsonLines(tail.lines);
+  for (let i = records.length - 1; i >= 0; i--) {
+    const r = records[i]!;
+    const type = r.type;
+    if (type === 'system') {
+      if (r.subtype === 'interrupted') return false;
+      continue;
+    }
+    if (typeof type === 'string' && NEUTRAL.has(type)) continue;
+    if (type === 'assistant') {
+      const stop = (r.message as { stop_reason?: unknown } | undefined)?.stop_reason;
+      return typeof stop === 'string' && CLOSED_STOP.has(stop) ? false : undefined;
+    }
+    if (type === 'user') {
+      const t = userText(r);
+      return t !== null && INTERRUPTED.test(t) ? false : undefined;
+    }
+    return undefined;
+  }
+  // No turn in the whole file (fresh or cleared session): nothing is running.
+  return whole && !tail.halfWritten ? false : undefined;
+}
+
 export function claudeDir(spec: AgentSpec, env: Env): string {
   return spec.transcripts ?? resolveClaudeProjectDir(spec.cwd, env);
 }
@@ -77,6 +115,7 @@ export const claude: TranscriptAdapter = {
     const session = d.files.find((f) => SESSION_RE.test(path.basename(f.file)));
     let last = newest.mtimeMs;
     let problem = d.problem;
+    let turnOpen: boolean | undefined;
     if (session) {
       // Subagents of the current session write under <uuid>/subagents/: their activity counts.
       const id = path.basename(session.file, '.jsonl');
@@ -84,11 +123,14 @@ export const claude: TranscriptAdapter = {
       if (sub.files[0]) last = Math.max(last, sub.files[0].mtimeMs);
       const tail = await readTail(session.file, 64 * 1024);
       problem = joinProblems(problem, tail.error, garbageProblem(session.file, parseJsonLines(tail.lines)));
+      // A subagent writing after the main file means work is going on: no verdict from the main file.
+      turnOpen = last > session.mtimeMs ? undefined : await claudeTurn(session.file);
     }
     return obs({
       lastActivityMs: last,
       sessionFile: session?.file ?? null,
       resumeRef: session ? path.basename(session.file, '.jsonl') : null,
+      turnOpen,
       problem,
     });
   },
@@ -123,4 +165,6 @@ export const claude: TranscriptAdapter = {
     if (!m || path.basename(path.dirname(file)) === 'subagents') return null;
     return m[1]!;
   },
+
+  readTurn: claudeTurn,
 };

@@ -7,7 +7,8 @@
  * Enter submits. Commands: `/clear` and `/new` start a new session file, `/exit` quits, `/crash` exits 3,
  * `/ask <question>` asks the operator (a "Do you want to proceed?" dialog answered with 1/2 or Enter),
  * `/work <ms>` works for that long. Any other text is a task: recorded as a user turn, then "work"
- * (an assistant record every 500 ms) for --work-ms. Escape interrupts work; Ctrl-D exits.
+ * (an assistant record every 500 ms, stop_reason tool_use) for --work-ms, then a final one with stop_reason
+ * end_turn, as Claude Code writes them. Escape interrupts work; Ctrl-D exits.
  *
  * Flags: --continue (reopen newest session) | --resume <id> (reopen that one; exit 1 if none),
  *   --work-ms N (default 2000), --burst-every-ms N (work on its own every N ms), --ask "question"
@@ -120,13 +121,13 @@ function work(ms: number, label: string): void {
   const tick = (): void => {
     if (Date.now() >= workEnd) {
       workTimer = null;
-      record('assistant', { message: { role: 'assistant', content: [{ type: 'text', text: `done: ${label.slice(0, 80)}` }] } });
+      record('assistant', { message: { role: 'assistant', content: [{ type: 'text', text: `done: ${label.slice(0, 80)}` }], stop_reason: 'end_turn' } });
       log.push(`✓ done: ${label.slice(0, 60)}`);
       status = 'ready';
       draw();
       return;
     }
-    record('assistant', { message: { role: 'assistant', content: [{ type: 'text', text: `working (${++n})` }] } });
+    record('assistant', { message: { role: 'assistant', content: [{ type: 'text', text: `working (${++n})` }], stop_reason: 'tool_use' } });
     workTimer = setTimeout(tick, Math.min(500, Math.max(1, workEnd - Date.now())));
   };
   if (workTimer) clearTimeout(workTimer);
@@ -144,7 +145,7 @@ function interrupt(): void {
 function ask(q: string): void {
   question = q;
   status = 'waiting';
-  record('assistant', { message: { role: 'assistant', content: [{ type: 'text', text: `question: ${q}` }] } });
+  record('assistant', { message: { role: 'assistant', content: [{ type: 'text', text: `question: ${q}` }], stop_reason: 'tool_use' } });
   draw();
 }
 
@@ -227,6 +228,7 @@ function onInput(chunk: string): void {
         work(opts.workMs, 'answered');
       } else if (c === '2' || c === 'n') {
         record('user', { message: { role: 'user', content: `answer: no` } });
+        record('assistant', { message: { role: 'assistant', content: [{ type: 'text', text: 'not proceeding' }], stop_reason: 'end_turn' } });
         question = null;
         status = 'ready';
       }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AgentSpec } from '../../src/domain/types.js';
-import { claude } from '../../src/runtimes/claude.js';
+import { claude, claudeTurn } from '../../src/runtimes/claude.js';
 import { claudeProjectDir } from '../../src/runtimes/claude-paths.js';
 import { adapterFor } from '../../src/runtimes/index.js';
 import { describeFsError } from '../../src/runtimes/files.js';
@@ -148,5 +148,36 @@ describe('claude adapter', () => {
     expect(await claude.owns(s, env, path.join(path.dirname(dir), 'elsewhere', 'a.jsonl'))).toBe(false);
     expect(claude.sessionRef(path.join(dir, 'abc.jsonl'))).toBe('abc');
     expect(claude.sessionRef(path.join(dir, 'abc', 'subagents', 'x.jsonl'))).toBeNull();
+  });
+
+  it('turn verdict: closed after end_turn or an interruption or in a fresh file; no verdict while working', async () => {
+    const root = tempDir();
+    const f = path.join(root, 's.jsonl');
+    fs.writeFileSync(f, rec({ type: 'system', subtype: 'session_start' }));
+    expect(await claudeTurn(f)).toBe(false); // fresh / cleared session: no turn
+    fs.appendFileSync(f, rec({ type: 'user', message: { content: 'task' } }));
+    expect(await claudeTurn(f)).toBeUndefined();
+    fs.appendFileSync(f, rec({ type: 'assistant', message: { content: [], stop_reason: 'tool_use' } }));
+    expect(await claudeTurn(f)).toBeUndefined();
+    fs.appendFileSync(f, rec({ type: 'assistant', message: { content: [], stop_reason: 'end_turn' } }) + rec({ type: 'file-history-snapshot' }) + rec({ type: 'system', subtype: 'stop_hook' }));
+    expect(await claudeTurn(f)).toBe(false);
+    fs.appendFileSync(f, rec({ type: 'user', message: { content: 'next' } }) + rec({ type: 'assistant', message: { content: [], stop_reason: null } }));
+    expect(await claudeTurn(f)).toBeUndefined();
+    fs.appendFileSync(f, rec({ type: 'user', message: { content: [{ type: 'text', text: '[Request interrupted by user]' }] } }));
+    expect(await claudeTurn(f)).toBe(false);
+    fs.appendFileSync(f, rec({ type: 'user', message: { content: 'again' } }) + rec({ type: 'system', subtype: 'interrupted' }));
+    expect(await claudeTurn(f)).toBe(false);
+    // a big file whose tail holds no turn record gives no verdict (the turn may be older than the window)
+    const g = path.join(root, 'g.jsonl');
+    fs.writeFileSync(g, rec({ type: 'user', message: { content: 'x' } }) + rec({ type: 'summary', s: 'y'.repeat(40_000) }) + rec({ type: 'summary' }));
+    expect(await claudeTurn(g, 1024)).toBeUndefined();
+    expect(await claudeTurn(path.join(root, 'missing.jsonl'))).toBeUndefined();
+  });
+
+  it('scan reports the turn verdict of the current session', async () => {
+    const { cwd, dir, env } = setup();
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'a.jsonl'), rec({ type: 'user', message: { content: 'x' } }) + rec({ type: 'assistant', message: { stop_reason: 'end_turn' } }));
+    expect((await claude.scan(spec({ cwd }), env)).turnOpen).toBe(false);
   });
 });
