@@ -13,6 +13,10 @@ await build({
   platform: 'node',
   target: 'node20',
   format: 'esm',
+  // Split dynamic imports into chunks: `fleet top` loads React/Ink with import(), so other verbs never
+  // parse them; Ink's devtools chunk (which imports the absent react-devtools-core) is never loaded.
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   sourcemap: 'linked',
   minify: false,
   legalComments: 'none',
