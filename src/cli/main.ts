@@ -34,6 +34,7 @@ export function buildProgram(output?: ProgramOutput): Command {
   // Set before the verbs register so every subcommand inherits it.
   if (output) program.configureOutput(output);
   for (const v of VERBS) v.register(program);
+  runs.installRecoveryHook(program); // finish broadcast runs a killed fleet left behind (DESIGN §7)
   program.commands.forEach((c) => c.exitOverride());
   return program;
 }
