@@ -160,6 +160,10 @@ export const claude: TranscriptAdapter = {
     return parts.length === 1 || (parts.length === 3 && parts[1] === 'subagents');
   },
 
+  isSession(file) {
+    return SESSION_RE.test(path.basename(file)) && path.basename(path.dirname(file)) !== 'subagents';
+  },
+
   sessionRef(file) {
     const m = SESSION_RE.exec(path.basename(file));
     if (!m || path.basename(path.dirname(file)) === 'subagents') return null;

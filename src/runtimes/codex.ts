@@ -214,6 +214,10 @@ export const codex: TranscriptAdapter = {
     return c !== null && sameDir(c, spec.cwd);
   },
 
+  isSession(file) {
+    return ROLLOUT_RE.test(path.basename(file));
+  },
+
   sessionRef(file) {
     const m = UUID_RE.exec(path.basename(file));
     return m ? m[1]! : null;

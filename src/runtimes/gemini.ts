@@ -118,6 +118,11 @@ export const gemini: TranscriptAdapter = {
     return path.dirname(file) === geminiChatsDir(spec, env) && b.startsWith('session-') && b.endsWith('.json');
   },
 
+  isSession(file) {
+    const b = path.basename(file);
+    return b.startsWith('session-') && b.endsWith('.json');
+  },
+
   sessionRef() {
     return null;
   },

@@ -100,6 +100,10 @@ export const pi: TranscriptAdapter = {
     return path.dirname(file) === piSessionDir(spec, env) && file.endsWith('.jsonl');
   },
 
+  isSession(file) {
+    return file.endsWith('.jsonl');
+  },
+
   sessionRef(file) {
     return file.endsWith('.jsonl') ? file : null;
   },

@@ -49,6 +49,10 @@ export const shell: TranscriptAdapter = {
     return !!spec.transcripts && path.dirname(file) === spec.transcripts;
   },
 
+  isSession() {
+    return true;
+  },
+
   sessionRef() {
     return null;
   },

@@ -14,7 +14,9 @@ export interface TranscriptAdapter extends RuntimeAdapter {
   readonly checksScreen: boolean;
   /** Is `file` (found under one of the agent's transcriptDirs) one of this agent's transcripts? May read its head. */
   owns(spec: AgentSpec, env: Env, file: string): Promise<boolean>;
-  /** The resume reference when `file` is a main session file; null for side files (subagents) or others. */
+  /** Is `file` a main session file (not a side file such as a subagent transcript)? */
+  isSession(file: string): boolean;
+  /** The resume reference for a session file, when its name carries one (null otherwise). */
   sessionRef(file: string): string | null;
   /** Bounded tail read of turn markers: true open, false closed, undefined when the runtime has none. */
   readTurn?(file: string): Promise<boolean | undefined>;

@@ -1,0 +1,360 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { watch, type FSWatcher } from 'chokidar';
+import type { AgentSpec, TranscriptObs } from '../domain/types.js';
+import { agentEnv } from '../runtimes/env.js';
+import { transcriptAdapterFor, type TranscriptAdapter } from '../runtimes/index.js';
+import type { Env } from '../runtimes/types.js';
+
+/**
+ * Watches ONLY the transcript directories of roster agents (chokidar 4), never a whole home.
+ * - A directory that does not exist yet: its nearest existing ancestor is watched (depth 0) until it appears.
+ * - Hot path: a changed file is re-stat'ed (mtime); turn markers come from the adapter's bounded tail read.
+ * - A new session file (a reset), a deleted file or a re-created dir: one full adapter scan of that agent.
+ * - Per-agent debounce (default 75 ms) and one update in flight per agent: bursts never make a busy loop.
+ * - A slow background rescan (one agent at a time) repairs anything an event missed.
+ */
+
+export interface TranscriptWatcherOptions {
+  onChange(name: string, obs: TranscriptObs): void;
+  debounceMs?: number;
+  /** Full rescan period per agent (ms), spread over the agents; 0 disables. Default 60 s. */
+  rescanMs?: number;
+  /** Environment the agents' own env overlays (tests pass a private one). */
+  baseEnv?: NodeJS.ProcessEnv;
+}
+
+export interface TranscriptWatcher {
+  setAgents(specs: readonly AgentSpec[]): void;
+  refresh(name: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+interface Agent {
+  spec: AgentSpec;
+  key: string;
+  env: Env;
+  adapter: TranscriptAdapter;
+  dirs: string[];
+  obs: TranscriptObs | undefined;
+  sessionMtime: number;
+  dirty: Set<string>;
+  full: boolean;
+  timer: NodeJS.Timeout | null;
+  running: Promise<void> | null;
+  gone: boolean;
+}
+
+interface Target {
+  dir: string;
+  depth: number;
+  names: Set<string>;
+  /** What chokidar watches for it: the dir itself, or its nearest existing ancestor while it is missing. */
+  watched: string;
+  watchedDepth: number;
+}
+
+const sameObs = (a: TranscriptObs | undefined, b: TranscriptObs): boolean =>
+  !!a && a.lastActivityMs === b.lastActivityMs && a.sessionFile === b.sessionFile && a.resumeRef === b.resumeRef && a.turnOpen === b.turnOpen && a.problem === b.problem;
+
+function nearestExisting(dir: string): string {
+  let d = path.dirname(dir);
+  for (;;) {
+    try {
+      if (fs.statSync(d).isDirectory()) return d;
+    } catch {
+      /* keep climbing */
+    }
+    const up = path.dirname(d);
+    if (up === d) return d;
+    d = up;
+  }
+}
+
+function isDir(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+export function createTranscriptWatcher(opts: TranscriptWatcherOptions): TranscriptWatcher {
+  const debounceMs = opts.debounceMs ?? 75;
+  const rescanMs = opts.rescanMs ?? 60_000;
+  const agents = new Map<string, Agent>();
+  const targets = new Map<string, Target>(); // by dir
+  const watchers = new Map<number, FSWatcher>(); // by depth
+  const refs = new Map<string, number>(); // `${depth}\0${path}` → count
+  let stopped = false;
+  let rescanTimer: NodeJS.Timeout | null = null;
+  let rescanQueue: string[] = [];
+
+  const watcherFor = (depth: number): FSWatcher => {
+    let w = watchers.get(depth);
+    if (w) return w;
+    w = watch([], { depth, ignoreInitial: true, persistent: true, ignorePermissionErrors: true });
+    w.on('add', (p) => onEvent(p, 'add'));
+    w.on('change', (p) => onEvent(p, 'change'));
+    w.on('unlink', (p) => onEvent(p, 'unlink'));
+    w.on('addDir', (p) => onEvent(p, 'addDir'));
+    w.on('unlinkDir', (p) => onEvent(p, 'unlinkDir'));
+    w.on('error', (e) => onError(e as Error));
+    watchers.set(depth, w);
+    return w;
+  };
+
+  const addWatch = (p: string, depth: number): void => {
+    const k = `${depth}\0${p}`;
+    const n = refs.get(k) ?? 0;
+    refs.set(k, n + 1);
+    if (n === 0) watcherFor(depth).add(p);
+  };
+  const dropWatch = (p: string, depth: number): void => {
+    const k = `${depth}\0${p}`;
+    const n = refs.get(k) ?? 0;
+    if (n <= 1) {
+      refs.delete(k);
+      watchers.get(depth)?.unwatch(p);
+    } else refs.set(k, n - 1);
+  };
+
+  /** Points a target at its dir when it exists, else at the nearest existing ancestor. Returns true if it changed. */
+  const resolveTarget = (t: Target): boolean => {
+    const exists = isDir(t.dir);
+    const watched = exists ? t.dir : nearestExisting(t.dir);
+    const depth = exists ? t.depth : 0;
+    if (watched === t.watched && depth === t.watchedDepth) return false;
+    if (t.watched) dropWatch(t.watched, t.watchedDepth);
+    t.watched = watched;
+    t.watchedDepth = depth;
+    addWatch(watched, depth);
+    return true;
+  };
+
+  const attach = (a: Agent): void => {
+    for (const dir of a.dirs) {
+      let t = targets.get(dir);
+      if (!t) {
+        t = { dir, depth: a.adapter.watchDepth, names: new Set(), watched: '', watchedDepth: 0 };
+        targets.set(dir, t);
+        resolveTarget(t);
+      }
+      t.names.add(a.spec.name);
+    }
+  };
+  const detach = (a: Agent): void => {
+    for (const dir of a.dirs) {
+      const t = targets.get(dir);
+      if (!t) continue;
+      t.names.delete(a.spec.name);
+      if (t.names.size === 0) {
+        dropWatch(t.watched, t.watchedDepth);
+        targets.delete(dir);
+      }
+    }
+  };
+
+  /** Targets whose dir contains `p` (walks up p's ancestors; bounded by path length). */
+  const targetsOf = (p: string): Target[] => {
+    const out: Target[] = [];
+    let d = path.dirname(p);
+    for (let i = 0; i < 8; i++) {
+      const t = targets.get(d);
+      if (t) out.push(t);
+      const up = path.dirname(d);
+      if (up === d) break;
+      d = up;
+    }
+    return out;
+  };
+
+  const emit = (a: Agent, o: TranscriptObs): void => {
+    if (a.gone || stopped) return;
+    const changed = !sameObs(a.obs, o);
+    a.obs = o;
+    if (changed) opts.onChange(a.spec.name, o);
+  };
+
+  const schedule = (a: Agent): void => {
+    if (a.timer || a.gone || stopped) return;
+    a.timer = setTimeout(() => {
+      a.timer = null;
+      if (a.running) {
+        // one update in flight per agent; pick the rest up right after it
+        void a.running.then(() => schedule(a));
+        return;
+      }
+      a.running = update(a).finally(() => {
+        a.running = null;
+      });
+    }, debounceMs);
+  };
+
+  const fullScan = async (a: Agent): Promise<void> => {
+    const o = await a.adapter.scan(a.spec, a.env).catch((e: unknown) => ({
+      lastActivityMs: a.obs?.lastActivityMs ?? null, sessionFile: a.obs?.sessionFile ?? null, resumeRef: a.obs?.resumeRef ?? null,
+      turnOpen: undefined, problem: `transcript scan failed: ${(e as Error).message}`,
+    }));
+    a.sessionMtime = 0;
+    if (o.sessionFile) {
+      try {
+        a.sessionMtime = fs.statSync(o.sessionFile).mtimeMs;
+      } catch {
+        /* gone meanwhile */
+      }
+    }
+    emit(a, o);
+  };
+
+  const update = async (a: Agent): Promise<void> => {
+    const files = [...a.dirty];
+    const full = a.full || !a.obs;
+    a.dirty.clear();
+    a.full = false;
+    if (full) return fullScan(a);
+    const prev = a.obs!;
+    let last = prev.lastActivityMs ?? -Infinity;
+    let sessionFile = prev.sessionFile;
+    let resumeRef = prev.resumeRef;
+    let sessionTouched = false;
+    let sideTouched = false;
+    for (const f of files) {
+      let st: fs.Stats;
+      try {
+        st = await fs.promises.stat(f);
+      } catch {
+        return fullScan(a); // vanished between event and stat
+      }
+      last = Math.max(last, st.mtimeMs);
+      if (a.adapter.isSession(f)) {
+        if (f === sessionFile || st.mtimeMs >= a.sessionMtime) {
+          if (f !== sessionFile) resumeRef = a.adapter.sessionRef(f);
+          sessionFile = f;
+          a.sessionMtime = st.mtimeMs;
+          sessionTouched = true;
+        }
+      } else sideTouched = true;
+    }
+    let turnOpen = prev.turnOpen;
+    if (a.adapter.readTurn && sessionFile && (sessionTouched || sideTouched)) {
+      // Side files (subagents) writing: work is going on whatever the main file last said.
+      turnOpen = sideTouched && a.adapter.name === 'claude' ? undefined : await a.adapter.readTurn(sessionFile);
+    }
+    emit(a, { lastActivityMs: Number.isFinite(last) ? last : null, sessionFile, resumeRef, turnOpen, problem: prev.problem });
+  };
+
+  const onEvent = (p: string, kind: 'add' | 'change' | 'unlink' | 'addDir' | 'unlinkDir'): void => {
+    if (stopped) return;
+    // Missing dirs waiting to appear (or dirs that vanished): re-point them, then rescan their agents.
+    if (kind === 'addDir' || kind === 'unlinkDir' || kind === 'add') {
+      for (const t of targets.values()) {
+        if (t.watched === t.dir && kind !== 'unlinkDir') continue;
+        if (resolveTarget(t)) for (const n of t.names) markFull(n);
+      }
+    }
+    if (kind === 'addDir' || kind === 'unlinkDir') return;
+    for (const t of targetsOf(p)) {
+      for (const n of t.names) {
+        const a = agents.get(n);
+        if (!a) continue;
+        if (kind === 'unlink') {
+          markFull(n);
+          continue;
+        }
+        void a.adapter.owns(a.spec, a.env, p).then((mine) => {
+          if (!mine || a.gone) return;
+          // A new session file (reset / new session) is rare: scan fully, which also re-checks for garbage.
+          if (kind === 'add' && a.adapter.isSession(p)) a.full = true;
+          a.dirty.add(p);
+          schedule(a);
+        });
+      }
+    }
+  };
+
+  const markFull = (name: string): void => {
+    const a = agents.get(name);
+    if (!a) return;
+    a.full = true;
+    schedule(a);
+  };
+
+  const onError = (e: Error): void => {
+    // e.g. ENOSPC (inotify watch limit) or EACCES: keep going, show it where doctor and the grid can see it.
+    const msg = `transcript watcher: ${e.message}`;
+    for (const a of agents.values()) {
+      if (a.obs && !a.obs.problem?.includes(msg)) emit(a, { ...a.obs, problem: a.obs.problem ? `${a.obs.problem}; ${msg}` : msg });
+    }
+  };
+
+  const startRescan = (): void => {
+    if (rescanMs <= 0 || rescanTimer || stopped) return;
+    const step = (): void => {
+      rescanTimer = null;
+      if (stopped) return;
+      if (rescanQueue.length === 0) rescanQueue = [...agents.keys()];
+      const n = rescanQueue.shift();
+      if (n) markFull(n);
+      const per = Math.max(50, Math.floor(rescanMs / Math.max(1, agents.size)));
+      rescanTimer = setTimeout(step, per);
+      rescanTimer.unref?.();
+    };
+    rescanTimer = setTimeout(step, Math.max(50, Math.floor(rescanMs / Math.max(1, agents.size))));
+    rescanTimer.unref?.();
+  };
+
+  return {
+    setAgents(specs) {
+      if (stopped) return;
+      const next = new Map(specs.map((s) => [s.name, s]));
+      for (const [name, a] of agents) {
+        const s = next.get(name);
+        if (!s || JSON.stringify(s) !== a.key) {
+          a.gone = true;
+          if (a.timer) clearTimeout(a.timer);
+          detach(a);
+          agents.delete(name);
+        }
+      }
+      for (const s of specs) {
+        if (agents.has(s.name)) continue;
+        const adapter = transcriptAdapterFor(s.runtime);
+        if (!adapter) continue;
+        const env = agentEnv(s, opts.baseEnv);
+        const a: Agent = {
+          spec: s, key: JSON.stringify(s), env, adapter, dirs: adapter.transcriptDirs(s, env).map((d) => path.resolve(d)),
+          obs: undefined, sessionMtime: 0, dirty: new Set(), full: true, timer: null, running: null, gone: false,
+        };
+        agents.set(s.name, a);
+        attach(a);
+        schedule(a);
+      }
+      startRescan();
+    },
+
+    async refresh(name) {
+      const a = agents.get(name);
+      if (!a) return;
+      if (a.running) await a.running;
+      a.running = fullScan(a).finally(() => {
+        a.running = null;
+      });
+      await a.running;
+    },
+
+    async stop() {
+      stopped = true;
+      if (rescanTimer) clearTimeout(rescanTimer);
+      for (const a of agents.values()) {
+        a.gone = true;
+        if (a.timer) clearTimeout(a.timer);
+      }
+      await Promise.all([...agents.values()].map((a) => a.running?.catch(() => undefined)));
+      await Promise.all([...watchers.values()].map((w) => w.close()));
+      watchers.clear();
+      agents.clear();
+      targets.clear();
+    },
+  };
+}

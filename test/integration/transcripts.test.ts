@@ -1,0 +1,162 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AgentSpec, TranscriptObs } from '../../src/domain/types.js';
+import { claudeProjectDir } from '../../src/runtimes/claude-paths.js';
+import { createTranscriptWatcher, type TranscriptWatcher } from '../../src/watch/transcripts.js';
+import { tempDir, waitFor } from '../helpers/tmux.js';
+
+const rec = (o: unknown): string => JSON.stringify(o) + '\n';
+function spec(name: string, cwd: string, over: Partial<AgentSpec> = {}): AgentSpec {
+  return {
+    name, runtime: 'claude', cwd, class: undefined, tags: [], command: undefined, reset: undefined,
+    kickstart: undefined, env: {}, managed: 'fleet', transcripts: undefined, idleSecs: undefined, ...over,
+  };
+}
+
+let live: TranscriptWatcher[] = [];
+afterEach(async () => {
+  await Promise.all(live.map((w) => w.stop()));
+  live = [];
+});
+
+function start(baseEnv: NodeJS.ProcessEnv): { w: TranscriptWatcher; seen: Map<string, TranscriptObs>; calls: () => number } {
+  const seen = new Map<string, TranscriptObs>();
+  let n = 0;
+  const w = createTranscriptWatcher({
+    baseEnv,
+    rescanMs: 0, // prove the events do the work, not the safety rescan
+    onChange: (name, o) => {
+      n++;
+      seen.set(name, o);
+    },
+  });
+  live.push(w);
+  return { w, seen, calls: () => n };
+}
+
+describe('transcript watcher (real chokidar, real files)', () => {
+  it('claude: a dir that does not exist yet is picked up; writes, end of turn and a new session file are seen', async () => {
+    const root = tempDir();
+    const cwd = path.join(root, 'proj');
+    fs.mkdirSync(cwd);
+    const env = { ...process.env, CLAUDE_CONFIG_DIR: path.join(root, 'claude') };
+    const dir = claudeProjectDir(cwd, env);
+    const { w, seen } = start(env);
+    w.setAgents([spec('a1', cwd)]);
+    await waitFor(() => seen.get('a1'), { what: 'initial scan' });
+    expect(seen.get('a1')).toMatchObject({ lastActivityMs: null, sessionFile: null });
+
+    // the dir appears (mkdir -p of several levels at once) with a first session
+    const s1 = path.join(dir, 'sess-1.jsonl');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(s1, rec({ type: 'system', subtype: 'session_start' }));
+    await waitFor(() => seen.get('a1')?.sessionFile === s1, { timeoutMs: 15_000, what: 'new dir picked up' });
+    expect(seen.get('a1')?.resumeRef).toBe('sess-1');
+
+    // work: the mtime moves with each append
+    fs.appendFileSync(s1, rec({ type: 'user', message: { content: 'task' } }));
+    await waitFor(() => seen.get('a1')?.turnOpen === undefined, { timeoutMs: 15_000, what: 'turn no longer closed' });
+    const before = seen.get('a1')!.lastActivityMs!;
+    await waitFor(() => {
+      fs.appendFileSync(s1, rec({ type: 'assistant', message: { stop_reason: 'tool_use' } }));
+      return (seen.get('a1')?.lastActivityMs ?? 0) > before;
+    }, { timeoutMs: 15_000, intervalMs: 200, what: 'mtime moves' });
+    fs.appendFileSync(s1, rec({ type: 'assistant', message: { stop_reason: 'end_turn' } }));
+    await waitFor(() => seen.get('a1')?.turnOpen === false, { timeoutMs: 15_000, what: 'end of turn' });
+
+    // a reset starts a new session file
+    const s2 = path.join(dir, 'sess-2.jsonl');
+    fs.writeFileSync(s2, rec({ type: 'system', subtype: 'session_start' }));
+    await waitFor(() => seen.get('a1')?.sessionFile === s2, { timeoutMs: 15_000, what: 'new session file' });
+    expect(seen.get('a1')?.resumeRef).toBe('sess-2');
+  });
+
+  it('codex: only rollouts whose session_meta.cwd is ours count; task_started/complete drive the turn', async () => {
+    const root = tempDir();
+    const mine = path.join(root, 'mine');
+    const other = path.join(root, 'other');
+    fs.mkdirSync(mine);
+    fs.mkdirSync(other);
+    const env = { ...process.env, CODEX_HOME: path.join(root, 'codex') };
+    const day = path.join(root, 'codex', 'sessions', '2026', '11', '21');
+    fs.mkdirSync(day, { recursive: true });
+    const { w, seen } = start(env);
+    w.setAgents([spec('cx', mine, { runtime: 'codex' })]);
+    await waitFor(() => seen.get('cx'), { what: 'initial scan' });
+
+    const theirs = path.join(day, 'rollout-2026-11-21T10-00-00-aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa.jsonl');
+    fs.writeFileSync(theirs, rec({ type: 'session_meta', payload: { cwd: other } }) + rec({ type: 'event_msg', payload: { type: 'task_started' } }));
+    const ours = path.join(day, 'rollout-2026-11-21T10-00-01-bbbbbbbb-bbbb-bbbb-bbbb-bbbbbbbbbbbb.jsonl');
+    fs.writeFileSync(ours, rec({ type: 'session_meta', payload: { cwd: mine } }));
+    await waitFor(() => seen.get('cx')?.sessionFile === ours, { timeoutMs: 15_000, what: 'our rollout' });
+    expect(seen.get('cx')?.resumeRef).toBe('bbbbbbbb-bbbb-bbbb-bbbb-bbbbbbbbbbbb');
+    fs.appendFileSync(ours, rec({ type: 'event_msg', payload: { type: 'task_started' } }));
+    await waitFor(() => seen.get('cx')?.turnOpen === true, { timeoutMs: 15_000, what: 'turn open' });
+    fs.appendFileSync(theirs, rec({ type: 'event_msg', payload: { type: 'task_complete' } }));
+    fs.appendFileSync(ours, rec({ type: 'event_msg', payload: { type: 'task_complete' } }));
+    await waitFor(() => seen.get('cx')?.turnOpen === false, { timeoutMs: 15_000, what: 'turn closed' });
+    expect(seen.get('cx')?.sessionFile).toBe(ours);
+  });
+
+  it('a dir of 3,000 garbage files under constant writes: no crash, bounded updates, cause visible', async () => {
+    const root = tempDir();
+    const cwd = path.join(root, 'p');
+    fs.mkdirSync(cwd);
+    const env = { ...process.env, CLAUDE_CONFIG_DIR: path.join(root, 'claude') };
+    const dir = claudeProjectDir(cwd, env);
+    fs.mkdirSync(dir, { recursive: true });
+    for (let i = 0; i < 3000; i++) fs.writeFileSync(path.join(dir, `g${i}.jsonl`), '\u0000garbage\nnot json\n');
+    const { w, seen, calls } = start(env);
+    w.setAgents([spec('g', cwd)]);
+    await waitFor(() => seen.get('g')?.problem, { timeoutMs: 15_000, what: 'problem reported' });
+    expect(seen.get('g')!.problem).toMatch(/3000 transcript files/);
+    expect(seen.get('g')!.problem).toMatch(/not JSON records/);
+    const hot = path.join(dir, 'g1.jsonl');
+    const t0 = Date.now();
+    let writes = 0;
+    const before = calls();
+    while (Date.now() - t0 < 1500) {
+      fs.appendFileSync(hot, 'more garbage\n');
+      writes++;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await w.refresh('g');
+    // debounced: far fewer updates than writes (at most one per debounce window)
+    expect(calls() - before).toBeLessThan(Math.max(5, writes / 3));
+    expect(seen.get('g')!.lastActivityMs).toBeGreaterThan(0);
+  });
+
+  it('an agent removed from the roster is unwatched; stop() ends everything', async () => {
+    const root = tempDir();
+    const env = { ...process.env, CLAUDE_CONFIG_DIR: path.join(root, 'claude') };
+    const file = (name: string): string => {
+      const cwd = path.join(root, name);
+      fs.mkdirSync(cwd);
+      const dir = claudeProjectDir(cwd, env);
+      fs.mkdirSync(dir, { recursive: true });
+      const f = path.join(dir, 's.jsonl');
+      fs.writeFileSync(f, rec({ type: 'user', message: { content: 'x' } }));
+      return f;
+    };
+    const fa = file('a');
+    const fb = file('b');
+    const { w, seen } = start(env);
+    const specs = [spec('a', path.join(root, 'a')), spec('b', path.join(root, 'b'))];
+    w.setAgents(specs);
+    await waitFor(() => seen.get('a')?.sessionFile === fa && seen.get('b')?.sessionFile === fb, { what: 'scan' });
+    w.setAgents([specs[1]!]);
+    const aBefore = seen.get('a');
+    const bBefore = seen.get('b')!.lastActivityMs!;
+    // b (still watched) is the barrier: once its write is seen, a's write would have been seen too
+    await waitFor(() => {
+      fs.appendFileSync(fa, rec({ type: 'user', message: { content: 'y' } }));
+      fs.appendFileSync(fb, rec({ type: 'user', message: { content: 'y' } }));
+      return (seen.get('b')?.lastActivityMs ?? 0) > bBefore;
+    }, { timeoutMs: 15_000, intervalMs: 200, what: 'b sees its write' });
+    expect(seen.get('a')).toBe(aBefore);
+    await w.refresh('a'); // unknown now: a no-op
+    expect(seen.get('a')).toBe(aBefore);
+    await w.stop();
+  });
+});
