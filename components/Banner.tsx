@@ -10,7 +10,11 @@ export function Banner(): React.ReactElement | null {
   if (!down && !rosterError) return null;
   return (
     <>
-      {down ? (
+      {down === 'no server' ? (
+        <Text color="gray" wrap="truncate">
+          {' no tmux server yet: every agent is asleep; the first wake starts it '}
+        </Text>
+      ) : down ? (
         <Text backgroundColor="red" color="white" wrap="truncate">
           {` tmux server down: ${sanitize(down, { singleLine: true, max: 200 })} — showing the last known state; retrying… `}
         </Text>

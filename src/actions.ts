@@ -54,6 +54,19 @@ const DANGEROUS: ReadonlySet<ConfirmKind> = new Set<ConfirmKind>(['reset', 'stop
 
 const errText = (e: unknown): string => sanitize(e instanceof Error ? e.message : String(e), { singleLine: true, max: 300 });
 
+/** The chord of one raw character (for input that arrived several keys at a time). */
+export function charChord(ch: string): string {
+  if (ch === '\r') return 'enter';
+  if (ch === '\n') return 'ctrl+j';
+  if (ch === '\t') return 'tab';
+  if (ch === '\u007f' || ch === '\b') return 'backspace';
+  if (ch === '\u001b') return 'escape';
+  if (ch === ' ') return 'space';
+  const c = ch.charCodeAt(0);
+  if (c >= 1 && c <= 26) return `ctrl+${String.fromCharCode(c + 96)}`;
+  return ch;
+}
+
 async function eachBounded<T>(items: readonly T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
   let i = 0;
   const worker = async (): Promise<void> => {
@@ -243,7 +256,7 @@ export function createActions(store: FleetStore, ops: AgentOps, clock: () => num
 
   const onChord = (chord: string, input = chord): void => {
     const s = S();
-    const b = resolve(s.ui.mode, chord, s.readOnly);
+    const b = chord === '\u0000text' ? undefined : resolve(s.ui.mode, chord, s.readOnly);
     if (b) return run(b.action);
     if (!TEXT_MODES.has(s.ui.mode)) return;
     // Typed (or pasted) text: keep printable characters only; the prompt keeps newlines.
@@ -253,8 +266,31 @@ export function createActions(store: FleetStore, ops: AgentOps, clock: () => num
     if (text) store.dispatch({ type: 'input', text });
   };
 
+  /**
+   * Several keys can arrive in one read (fast typing, tmux send-keys, a paste): Ink then hands over
+   * one string. Replay it key by key — mode switches inside the chunk apply to the keys after them —
+   * but insert runs of plain text into a text field in one step.
+   */
+  const onInput = (input: string, key: KeyLike): void => {
+    const special = Object.entries(key).some(([k, v]) => v === true && k !== 'shift');
+    if (input.length <= 1 || special) return onChord(chordOf(input, key), input);
+    const chars = Array.from(input);
+    for (let i = 0; i < chars.length; ) {
+      const ch = chars[i]!;
+      if (TEXT_MODES.has(S().ui.mode) && !/[\u0000-\u001f\u007f]/.test(ch)) {
+        let j = i;
+        while (j < chars.length && !/[\u0000-\u001f\u007f]/.test(chars[j]!)) j++;
+        onChord('\u0000text', chars.slice(i, j).join(''));
+        i = j;
+        continue;
+      }
+      onChord(charChord(ch), ch);
+      i++;
+    }
+  };
+
   return {
-    onInput: (input, key) => onChord(chordOf(input, key), input),
+    onInput,
     onChord,
     run,
     runCommand,

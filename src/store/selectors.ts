@@ -75,7 +75,8 @@ export function gridHeight(s: CockpitState): number {
   let h = s.rows - 4; // header, column titles, footer, status/toast line
   if (s.ui.preview) h -= Math.max(6, Math.floor(s.rows / 3));
   if (s.ui.mode === 'prompt') h -= 4;
-  if (s.obs.tmux?.server === 'down' || s.rosterError) h -= 1;
+  if (s.obs.tmux?.server === 'down') h -= 1;
+  if (s.rosterError) h -= 1;
   return Math.max(1, h);
 }
 

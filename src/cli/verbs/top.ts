@@ -1,12 +1,29 @@
 import type { Command } from 'commander';
-import { OperationError } from '../../domain/errors.js';
 import { runVerb, withGlobals, type CommonOptions } from '../common.js';
 
-// Placeholder: replaced by the issue that builds `fleet top`.
+interface TopOptions extends CommonOptions {
+  readOnly?: boolean;
+  demo?: boolean;
+}
+
 export function register(program: Command): void {
-  withGlobals(program.command('top').description('(not built yet)')).action(async (o: CommonOptions) =>
-    runVerb(o.json, async () => {
-      throw new OperationError('fleet top is not built yet');
-    }),
-  );
+  withGlobals(program.command('top').description('the full-screen cockpit: a live grid of every agent'), false)
+    .option('--read-only', 'hide dangerous actions (reset, stop, broadcast) and never supervise')
+    .option('--demo', 'a private demo fleet of stand-in agents, removed on exit')
+    .action(async (o: TopOptions) =>
+      runVerb(false, async () => {
+        // React and Ink load only here, so every other verb starts fast.
+        const { runCockpit } = await import('../../cockpit/root.js');
+        if (o.demo) {
+          const { setupDemo } = await import('../../demo/setup.js');
+          const demo = await setupDemo();
+          try {
+            return await runCockpit({ globals: demo.globals, readOnly: o.readOnly ?? false, env: demo.env });
+          } finally {
+            await demo.cleanup();
+          }
+        }
+        return runCockpit({ globals: { socket: o.socket, roster: o.roster, stateDir: o.stateDir }, readOnly: o.readOnly ?? false });
+      }),
+    );
 }

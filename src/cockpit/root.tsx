@@ -1,0 +1,206 @@
+/**
+ * The composition root of `fleet top` — the only React/Ink file under src/. It wires the store, the
+ * watchers, the supervisor and the actions, owns the terminal (alternate screen, raw mode, restore on
+ * every exit path) and suspends the UI while the operator is attached to an agent.
+ */
+import os from 'node:os';
+import { spawn } from 'node:child_process';
+import React from 'react';
+import { render, type Instance } from 'ink';
+import { App } from '../../components/App.js';
+import { createActions, type Actions, type AgentOps } from '../actions.js';
+import { openContext, type FleetContext } from '../context.js';
+import { ConfigError } from '../domain/errors.js';
+import { sanitize } from '../domain/sanitize.js';
+import { createSupervisor, prepareAttach, type Supervisor } from '../lifecycle/index.js';
+import { updateWakeRecord } from '../state/files.js';
+import type { GlobalOptions } from '../state/paths.js';
+import { createFleetStore, initialState, type FleetStore } from '../store/index.js';
+import { createFleetWatcher, type FleetWatcher, type FleetWatcherOptions } from '../watch/fleet-watcher.js';
+import { realOps } from './ops.js';
+import { createTerminal, exitCodeFor, installExitHandlers, type ExitReason, type Terminal } from './terminal.js';
+
+export interface CockpitOptions {
+  globals: GlobalOptions;
+  readOnly?: boolean;
+  /** Extra environment (the demo's CLAUDE_CONFIG_DIR…), applied before anything starts. */
+  env?: Record<string, string>;
+}
+
+const TOAST_TTL_MS = 6000;
+const SUPERVISE_EVERY_MS = 10_000;
+
+export interface MountedApp {
+  store: FleetStore;
+  actions: Actions;
+  element: React.ReactElement;
+}
+
+/** Builds the App element over a store and ops (used by runCockpit, the bench hooks and tests). */
+export function buildApp(store: FleetStore, ops: AgentOps, clock: () => number = Date.now): MountedApp {
+  const actions = createActions(store, ops, clock);
+  return { store, actions, element: <App store={store} actions={actions} /> };
+}
+
+/** `fleet top`: runs until q / Ctrl-C / a signal; returns the exit code. Configuration errors throw before the screen changes. */
+export async function runCockpit(opts: CockpitOptions): Promise<number> {
+  if (opts.env) Object.assign(process.env, opts.env);
+  const ctx: FleetContext = openContext(opts.globals);
+  const stdout = process.stdout;
+  const stdin = process.stdin;
+  if (!stdout.isTTY || !stdin.isTTY) {
+    throw new ConfigError('fleet top needs a terminal (stdin and stdout must be a tty); for scripts use `fleet ls --json`');
+  }
+  const readOnly = opts.readOnly ?? false;
+  const size = (): { cols: number; rows: number } => ({ cols: stdout.columns || 80, rows: Math.max(5, (stdout.rows || 24) - 1) });
+  const store = createFleetStore(initialState({ socket: ctx.socket, home: os.homedir(), readOnly, now: Date.now(), ...size() }));
+  const term: Terminal = createTerminal(stdout, stdin);
+  let instance: Instance | null = null;
+  let finish: (r: ExitReason) => void = () => undefined;
+  const done = new Promise<ExitReason>((r) => (finish = r));
+  let attaching = false;
+  let firstFrame = process.env.FLEET_BENCH_FIRST_FRAME === '1';
+
+  let watcher: FleetWatcher | null = null;
+  const toast = (level: 'info' | 'error', text: string): void => store.dispatch({ type: 'toast', level, text, now: Date.now() });
+
+  async function attach(name: string): Promise<void> {
+    if (attaching) return;
+    attaching = true;
+    try {
+      toast('info', `attaching to ${name}… (detach with the tmux prefix, then d)`);
+      const plan = await prepareAttach(ctx, name);
+      const [bin = 'tmux', ...args] = plan.argv;
+      instance?.unmount();
+      instance = null;
+      term.restore();
+      stdin.pause();
+      try {
+        const code = await new Promise<number | null>((resolve, reject) => {
+          const child = spawn(bin, args, { stdio: 'inherit', env: plan.env });
+          child.on('error', reject);
+          child.on('exit', (c) => resolve(c));
+        });
+        if (code !== 0) toast('error', `attach ${name}: tmux exited with status ${code ?? '?'}`);
+      } finally {
+        try {
+          updateWakeRecord(ctx.paths, name, { attachedAt: Date.now() });
+        } catch {
+          /* best effort: the grace period only */
+        }
+        term.enter();
+        mount();
+      }
+    } finally {
+      attaching = false;
+    }
+  }
+
+  const ops = realOps({
+    ctx,
+    store,
+    attach,
+    quit: () => finish({ kind: 'quit' }),
+    changed: () => {
+      watcher?.refreshFiles();
+      void watcher?.pollNow();
+    },
+  });
+  const app = buildApp(store, ops);
+
+  function mount(): void {
+    instance = render(app.element, {
+      stdout,
+      stdin,
+      exitOnCtrlC: false,
+      patchConsole: false,
+      maxFps: 60,
+      incrementalRendering: false,
+      onRender: () => {
+        if (firstFrame) {
+          firstFrame = false;
+          process.stderr.write(`fleet: first frame after ${Math.round(process.uptime() * 1000)} ms\n`);
+        }
+      },
+    });
+  }
+
+  const watcherOpts: FleetWatcherOptions = {
+    sink: store,
+    tmux: ctx.tmux,
+    paths: ctx.paths,
+    rosterPath: ctx.rosterPath,
+    roster: ctx.roster,
+    onRoster: (r) => {
+      ctx.roster = r;
+    },
+    previewTarget: () => {
+      const s = store.getState();
+      return s.ui.preview ? s.ui.selected : null;
+    },
+  };
+  watcher = createFleetWatcher(watcherOpts);
+
+  // The cockpit supervises when it holds the guard (a read-only cockpit never does), else it is a viewer.
+  const supervisor: Supervisor | null = readOnly ? null : createSupervisor(ctx, { what: 'fleet top' });
+  const superviseTick = async (): Promise<void> => {
+    if (!supervisor || attaching) return;
+    try {
+      const rep = await supervisor.tick(Date.now());
+      store.dispatch({ type: 'role', role: rep.supervisor ? 'supervisor' : 'viewer' });
+      for (const a of rep.actions) {
+        if (a.result === 'failed') toast('error', `supervise ${a.action} ${a.name}: ${a.error ?? 'failed'}`);
+        else if (a.result === 'done') toast('info', `supervise: ${a.action} ${a.name} (${a.reason})`);
+      }
+    } catch (e) {
+      toast('error', `supervise: ${(e as Error).message}`);
+    }
+  };
+
+  const timers: ReturnType<typeof setInterval>[] = [];
+  let resizeTimer: ReturnType<typeof setTimeout> | null = null;
+  const onResize = (): void => {
+    if (resizeTimer) clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(() => {
+      if (attaching || !instance) return;
+      // Re-layout from a clean screen: no half-wrapped lines from the old width survive.
+      instance.unmount();
+      stdout.write('\u001b[2J\u001b[H');
+      store.dispatch({ type: 'resize', ...size() });
+      mount();
+    }, 60);
+  };
+
+  const uninstall = installExitHandlers(process, (r) => finish(r));
+  term.enter();
+  mount();
+  watcher.start();
+  stdout.on('resize', onResize);
+  timers.push(setInterval(() => store.dispatch({ type: 'toast-expire', now: Date.now(), ttlMs: TOAST_TTL_MS }), 1000));
+  if (supervisor) {
+    void superviseTick();
+    timers.push(setInterval(() => void superviseTick(), SUPERVISE_EVERY_MS));
+  }
+
+  const reason = await done;
+  for (const t of timers) clearInterval(t);
+  if (resizeTimer) clearTimeout(resizeTimer);
+  stdout.off('resize', onResize);
+  try {
+    (instance as Instance | null)?.unmount();
+  } catch {
+    /* restoring the terminal matters more */
+  }
+  instance = null;
+  term.restore();
+  uninstall();
+  supervisor?.release();
+  store.dispose();
+  await watcher.stop().catch(() => undefined);
+  if (reason.kind === 'error') {
+    const e = reason.error;
+    process.stderr.write(`fleet top: ${sanitize(e instanceof Error ? (e.stack ?? e.message) : String(e))}\n`);
+  }
+  stdin.pause();
+  return exitCodeFor(reason);
+}
