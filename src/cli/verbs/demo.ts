@@ -92,9 +92,8 @@ function printHeadless(demo: Demo, json: boolean): void {
   );
 }
 
-type RunCockpit = (opts: { globals: Demo['globals']; readOnly?: boolean; env?: Record<string, string> }) => Promise<number>;
-
 /** The cockpit is loaded on demand so other verbs never load React. */
-async function loadCockpit(): Promise<RunCockpit> {
-  throw new ConfigError('the cockpit is not built yet in this checkout; run `fleet demo --headless` and use `fleet ls` against it');
+async function loadCockpit(): Promise<typeof import('../../cockpit/root.js').runCockpit> {
+  const { runCockpit } = await import('../../cockpit/root.js');
+  return runCockpit;
 }
