@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 
 const noUiInCore = {
-  patterns: [{ group: ['react', 'react/*', 'ink', 'ink-*', '@alcalzone/ink-table', 'ink-testing-library', '../components/*', '../../components/*', '../hooks/*', '../../hooks/*'], message: 'src/ is the core: no React or Ink here (only src/cockpit/root.tsx, the composition root, may import them).' }],
+  patterns: [{ group: ['react', 'react/*', 'react-dom', 'ink', 'ink/*', 'ink-*', '@alcalzone/ink-table', 'ink-testing-library', '**/components/*', '**/hooks/*'], message: 'src/ is the core: no React or Ink here (only src/cockpit/root.tsx, the composition root, may import them).' }, { regex: '^zustand(/react(/.*)?)?$', message: 'src/ is the core: use zustand/vanilla (zustand and zustand/react pull in React).' }],
 };
 const noProcessesInUi = {
   patterns: [{ group: ['execa', 'chokidar', 'child_process', 'node:child_process', 'better-sqlite3', 'node:fs', 'fs', 'node:fs/promises', 'fs/promises'], message: 'components/ and hooks/ are views and bridges: no subprocesses, watchers or file I/O; go through the store and actions.' }],
