@@ -126,6 +126,34 @@ export class TmuxClient {
     return r.stdout;
   }
 
+  /**
+   * The visible screens of several sessions in ONE tmux client: `capture-pane … ; display-message <nonce> ; …`.
+   * Returns name → screen for the ones captured; when the chain fails (a session vanished mid-way), the rest
+   * are captured one by one and the missing ones are left out. Never throws for a missing session.
+   */
+  async capturePanes(names: readonly string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    if (names.length === 0) return out;
+    for (const n of names) this.checkName(n);
+    const nonce = `--fleet-capture-${randomBytes(6).toString('hex')}--`;
+    const args: string[] = [];
+    names.forEach((n, i) => {
+      if (i > 0) args.push(';');
+      args.push('capture-pane', '-p', '-t', paneTarget(n), ';', 'display-message', '-p', nonce);
+    });
+    const r = await this.run(args);
+    const parts = r.stdout.split(`${nonce}\n`);
+    if (r.exitCode === 0 && parts.length === names.length + 1) {
+      names.forEach((n, i) => out.set(n, parts[i]!));
+      return out;
+    }
+    for (const n of names) {
+      const one = await this.run(['capture-pane', '-p', '-t', paneTarget(n)]);
+      if (one.exitCode === 0) out.set(n, one.stdout);
+    }
+    return out;
+  }
+
   /** Sends key names (e.g. 'Enter', 'Escape', 'C-c') — never literal text; text goes through paste. */
   async sendKeys(name: string, ...keys: string[]): Promise<void> {
     this.checkName(name);
