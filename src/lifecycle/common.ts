@@ -72,6 +72,17 @@ export function launchEnv(spec: AgentSpec, base: NodeJS.ProcessEnv = process.env
   return { ...env, ...spec.env };
 }
 
+/** Does fleet see this agent's transcripts? (A shell agent only when the roster names a `transcripts:` dir; as derive.ts.) */
+export function hasTranscripts(deps: LifecycleDeps, spec: AgentSpec): boolean {
+  if (!deps.adapterFor(spec.runtime)) return false;
+  return !(spec.runtime === 'shell' && !spec.transcripts);
+}
+
+/** Can its runtime resume a session? (shell: no.) */
+export function canResume(deps: LifecycleDeps, spec: AgentSpec): boolean {
+  return spec.runtime !== 'shell' && hasTranscripts(deps, spec);
+}
+
 export async function scanOf(deps: LifecycleDeps, spec: AgentSpec): Promise<TranscriptObs | undefined> {
   const a = deps.adapterFor(spec.runtime);
   return a ? a.scan(spec, agentEnv(spec)) : undefined;
@@ -97,8 +108,8 @@ export function screenTail(screen: string, lines = 3): string {
 }
 
 /**
- * Waits until the pane has drawn something and its screen holds still for `stableMs` (the agent is up
- * and reading input), or `timeoutMs` passes. Returns the last screen, or null when the pane died.
+ * Waits until the pane's screen holds still for `stableMs` (3× that while blank): the agent is up and
+ * reading input; or until `timeoutMs` passes. Returns the last screen, or null when the pane died.
  */
 export async function waitPaneSettled(
   ctx: FleetContext,
@@ -122,7 +133,8 @@ export async function waitPaneSettled(
     if (screen !== last) {
       last = screen;
       since = now;
-    } else if (screen.trim() !== '' && now - since >= stableMs) {
+    } else if (now - since >= (screen.trim() !== '' ? stableMs : 3 * stableMs)) {
+      // a program that draws nothing (a plain shell command) counts as up once it stays blank a while
       return { screen, dead: false, settled: true };
     }
     if (now >= deadline) return { screen, dead: false, settled: false };

@@ -1,7 +1,7 @@
 import type { FleetContext } from '../context.js';
 import type { DeliveryResult } from '../delivery/types.js';
 import { readAgentFiles, setFlag } from '../state/files.js';
-import { findSpec, paneOf, scanOf, waitPaneSettled, withDeps, type LifecycleDeps, type VerbResult } from './common.js';
+import { findSpec, hasTranscripts, paneOf, scanOf, waitPaneSettled, withDeps, type LifecycleDeps, type VerbResult } from './common.js';
 import { externalReason, stoppedReason, wake, type WakeResult } from './wake.js';
 
 export interface ResetOptions {
@@ -62,6 +62,11 @@ export async function reset(ctx: FleetContext, name: string, opts: ResetOptions 
   await ctx.tmux.sendLiteral(name, text);
   await ctx.tmux.sendKeys(name, 'Enter');
 
+  if (!hasTranscripts(deps, spec)) {
+    const r: ResetResult = { name, outcome: 'reset', reason: `${text} sent; the runtime keeps no transcript to verify it` };
+    if (interrupted) r.interrupted = true;
+    return r;
+  }
   const deadline = deps.now() + (opts.verifyTimeoutMs ?? 15_000);
   for (;;) {
     const t = await scanOf(deps, spec);

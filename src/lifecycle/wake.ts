@@ -5,7 +5,7 @@ import type { AgentSpec, TranscriptObs } from '../domain/types.js';
 import type { DeliveryResult } from '../delivery/types.js';
 import { readAgentFiles, updateWakeRecord, writeWakeRecord } from '../state/files.js';
 import { TmuxError } from '../tmux/client.js';
-import { findSpec, isDir, launchEnv, paneOf, scanOf, screenTail, waitPaneSettled, withDeps, type LifecycleDeps } from './common.js';
+import { canResume, findSpec, hasTranscripts, isDir, launchEnv, paneOf, scanOf, screenTail, waitPaneSettled, withDeps, type LifecycleDeps } from './common.js';
 import { FileLock, withLock } from './lock.js';
 
 export type WakeMode = 'fresh' | 'resume';
@@ -122,7 +122,7 @@ async function launchLocked(ctx: FleetContext, deps: LifecycleDeps, spec: AgentS
   const decision = decideWakeMode({
     newMark: files.newMark,
     requested: opts.mode,
-    resumable: adapter !== undefined,
+    resumable: canResume(deps, spec),
     transcript: before,
     runtime: spec.runtime,
   });
@@ -186,7 +186,7 @@ export async function waitReady(
 ): Promise<string | null> {
   const name = spec.name;
   const deadline = wokenAt + bootMs;
-  if (!deps.adapterFor(spec.runtime)) {
+  if (!hasTranscripts(deps, spec)) {
     const up = await waitPaneSettled(ctx, deps, name, Math.max(0, deadline - deps.now()));
     if (up.dead) return `the agent exited during boot${up.screen ? `: ${screenTail(up.screen)}` : ''}`;
     return up.settled ? null : `the pane did not settle within ${bootMs / 1000}s (session left for inspection: fleet attach ${name})`;
