@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { socketNameProblem } from './domain/names.js';
@@ -64,7 +63,8 @@ export async function runDoctor(o: GlobalOptions): Promise<Check[]> {
     checks.push({ check: 'socket', status: 'fail', detail: `socket name ${JSON.stringify(socket)}: ${sp}`, fix: 'choose a plain name such as "fleet"' });
   } else {
     const uid = process.getuid?.() ?? 0;
-    const dir = path.join(process.env.TMUX_TMPDIR || os.tmpdir(), `tmux-${uid}`);
+    // tmux's own rule: $TMUX_TMPDIR, else /tmp (not $TMPDIR).
+    const dir = path.join(process.env.TMUX_TMPDIR || '/tmp', `tmux-${uid}`);
     const file = path.join(dir, socket);
     let detail = `-L ${socket} (${file})`;
     let status: CheckStatus = 'ok';
@@ -83,14 +83,18 @@ export async function runDoctor(o: GlobalOptions): Promise<Check[]> {
     }
     checks.push({ check: 'socket', status, detail, ...(fix ? { fix } : {}) });
   }
-  // state dir
+  // state dir (a diagnosis does not create it; the first real command does)
   const stateDir = resolveStateDir(o);
-  try {
-    const p = ensureStateDir(stateDir);
-    fs.accessSync(p.agentsDir, fs.constants.W_OK);
-    checks.push({ check: 'state dir', status: 'ok', detail: `${stateDir} (0700)` });
-  } catch (e) {
-    checks.push({ check: 'state dir', status: 'fail', detail: (e as Error).message, fix: `make ${stateDir} yours and private (chmod 700), or set FLEET_STATE_DIR / --state-dir` });
+  if (!fs.existsSync(stateDir)) {
+    checks.push({ check: 'state dir', status: 'ok', detail: `${stateDir} does not exist yet; fleet creates it (mode 0700) on first use` });
+  } else {
+    try {
+      const p = ensureStateDir(stateDir);
+      fs.accessSync(p.agentsDir, fs.constants.W_OK);
+      checks.push({ check: 'state dir', status: 'ok', detail: `${stateDir} (0700)` });
+    } catch (e) {
+      checks.push({ check: 'state dir', status: 'fail', detail: (e as Error).message, fix: `make ${stateDir} yours and private (chmod 700 ${stateDir}), or set FLEET_STATE_DIR / --state-dir` });
+    }
   }
   // runtimes and transcripts
   if (roster) {

@@ -269,6 +269,9 @@ function typeHint(issue: z.core.$ZodIssue, value: unknown, p: readonly (string |
   if (issue.code === 'invalid_type' && issue.expected === 'string' && typeof value === 'boolean') {
     return 'YAML read this as true/false; quote it to keep it as text';
   }
+  if (issue.code === 'invalid_type' && value === null) {
+    return 'YAML reads an empty value or a bare ~ as null; fill it in, or quote it ("~" for the home directory)';
+  }
   if (issue.code === 'invalid_type' && issue.expected === 'array' && p[p.length - 1] === 'tags') return 'write tags as a list: tags: [api, web]';
   if (issue.code === 'invalid_value' && p[p.length - 1] === 'runtime' && typeof value === 'string') {
     const m = didYouMean(value, RUNTIMES);

@@ -137,6 +137,10 @@ describe('parseRoster: every problem names file, line:column and field', () => {
     expect(p.hint).toMatch(/quote it/);
   });
 
+  it('a bare ~ (YAML null) where a path belongs says to quote it', () => {
+    expect(one('version: 1\ndefaults: { cwd: ~ }\n')).toMatchObject({ field: 'defaults.cwd', message: 'expected string, got null', hint: expect.stringContaining('"~"') });
+  });
+
   it('a boolean where text belongs gets a "quote it" hint', () => {
     expect(one(agent('a', '    class: true\n')).hint).toMatch(/true\/false; quote it/);
   });

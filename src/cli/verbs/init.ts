@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { OperationError } from '../../domain/errors.js';
+import { writeFileAtomic } from '../../state/files.js';
 import { resolveRosterPath } from '../../state/paths.js';
 import { runVerb, stdio, withGlobals, type CommonOptions } from '../common.js';
 
@@ -14,7 +15,7 @@ tmux:
 
 defaults:
   runtime: claude          # claude | codex | pi | gemini | shell
-  cwd: ~                   # working directory for agents that name none
+  cwd: "~"                 # working directory for agents that name none (quote a bare ~: YAML reads it as null)
   busyWindowSecs: 8        # transcript written this recently => busy
   idleSecs: 1800           # the supervisor puts agents idle this long to sleep (only ones fleet woke)
   bootDeadlineSecs: 60     # a woken agent must write its transcript within this => READY
@@ -25,7 +26,7 @@ agents:
   # Names: lower case, digits and "-", starting with a letter, at most 32 characters.
   - name: coder0
     runtime: claude
-    cwd: ~
+    cwd: "~"
     class: implementer     # free-form group, used by selectors (class:implementer)
     tags: [api]            # selectors: tag:api
     # command: claude --model opus        # overrides the runtime's launch command
@@ -52,7 +53,8 @@ export function register(program: Command): void {
           throw new OperationError(`${file} already exists; not overwriting it (use --force to replace it)`);
         }
         fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-        fs.writeFileSync(file, EXAMPLE_ROSTER, { mode: 0o600 });
+        // temp + rename: a crash never leaves half a roster, and the file is 0600 even when --force replaces one
+        writeFileAtomic(file, EXAMPLE_ROSTER);
         if (o.json) stdio.out(JSON.stringify({ written: file }));
         else stdio.out(`wrote ${file}\nedit it, then run: fleet doctor && fleet top`);
         return 0;
