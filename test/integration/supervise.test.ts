@@ -1,0 +1,121 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { claudeProjectDir } from '../../src/runtimes/claude-paths.js';
+import { makeTestFleet, standinAgents, type TestFleet } from '../helpers/fleet-env.js';
+import { FLEET_BIN, tmux, waitFor } from '../helpers/tmux.js';
+
+function sessions(f: TestFleet): string[] {
+  try {
+    return tmux(f.socket, 'list-sessions', '-F', '#{session_name}').trim().split('\n').filter(Boolean).sort();
+  } catch {
+    return [];
+  }
+}
+const wakeFile = (f: TestFleet, n: string): string => path.join(f.stateDir, 'agents', `${n}.wake.json`);
+
+interface Report {
+  supervisor: boolean;
+  holder: { pid: number } | null;
+  actions: { name: string; action: string; result: string }[];
+}
+async function once(f: TestFleet): Promise<{ code: number; report: Report }> {
+  const r = await f.fleet(['supervise', '--once', '--json']);
+  return { code: r.code, report: JSON.parse(r.stdout) as Report };
+}
+
+describe('fleet supervise', () => {
+  it('reaps an idle agent fleet woke, never an external one nor one attached to recently', async () => {
+    const f = makeTestFleet();
+    const idle = '    idleSecs: 1\n';
+    f.writeRoster(`version: 1\nagents:\n${standinAgents(f, ['a1', 'a2'], idle)}${standinAgents(f, ['ext1'], idle + '    managed: external\n')}`);
+    expect((await f.fleet(['wake', 'a1'])).code).toBe(0);
+    expect((await f.fleet(['wake', 'a2'])).code).toBe(0);
+    tmux(f.socket, 'new-session', '-d', '-s', 'ext1', 'sleep 600');
+    // the operator attached to a2 a moment ago (grace period: 600 s by default)
+    const rec = JSON.parse(fs.readFileSync(wakeFile(f, 'a2'), 'utf8'));
+    fs.writeFileSync(wakeFile(f, 'a2'), JSON.stringify({ ...rec, attachedAt: Date.now() }));
+
+    const seen: Report['actions'] = [];
+    await waitFor(
+      async () => {
+        const { code, report } = await once(f);
+        expect(code).toBe(0);
+        expect(report.supervisor).toBe(true);
+        seen.push(...report.actions);
+        return !sessions(f).includes('a1');
+      },
+      { timeoutMs: 20_000, intervalMs: 500, what: 'a1 reaped' },
+    );
+    expect(seen.filter((a) => a.name === 'a1').map((a) => [a.action, a.result])).toEqual([['reap', 'done']]);
+    expect(seen.filter((a) => a.name !== 'a1')).toEqual([]);
+    expect(sessions(f)).toEqual(['_holder', 'a2', 'ext1']);
+    expect(fs.existsSync(wakeFile(f, 'a1'))).toBe(false);
+    // asleep now: the next wake resumes it
+    const w = await f.fleet(['wake', 'a1', '--json']);
+    expect(JSON.parse(w.stdout)).toMatchObject({ outcome: 'ready', mode: 'resume' });
+  });
+
+  it('forgets a gone session, and eagerly relaunches fresh one that died carrying a /new mark', async () => {
+    const f = makeTestFleet();
+    f.writeRoster(`version: 1\nagents:\n${standinAgents(f, ['a1', 'a2'])}`);
+    expect((await f.fleet(['wake', 'a1'])).code).toBe(0);
+    expect((await f.fleet(['wake', 'a2'])).code).toBe(0);
+    tmux(f.socket, 'kill-session', '-t', '=a1');
+    const mark = path.join(f.stateDir, 'agents', 'a2.new');
+    fs.writeFileSync(mark, 'handoff written');
+    tmux(f.socket, 'kill-session', '-t', '=a2');
+
+    const { code, report } = await once(f);
+    expect(code).toBe(0);
+    expect(report.actions.map((a) => [a.name, a.action, a.result]).sort()).toEqual([
+      ['a1', 'forget', 'done'],
+      ['a2', 'relaunch', 'done'],
+    ]);
+    expect(fs.existsSync(wakeFile(f, 'a1'))).toBe(false);
+    expect(sessions(f)).toEqual(['_holder', 'a2']);
+    expect(fs.existsSync(mark)).toBe(false);
+    expect(JSON.parse(fs.readFileSync(wakeFile(f, 'a2'), 'utf8'))).toMatchObject({ mode: 'fresh' });
+    const dir = claudeProjectDir(f.cwd('a2'), { CLAUDE_CONFIG_DIR: f.claudeHome });
+    await waitFor(() => fs.readdirSync(dir).length === 2, { what: 'a fresh transcript for a2' });
+  });
+
+  it('one supervisor at a time: a live (even frozen) holder keeps the guard; a killed one is taken over', async () => {
+    const f = makeTestFleet();
+    f.writeRoster(`version: 1\nagents:\n${standinAgents(f, ['a1'])}`);
+    const child = spawn(process.execPath, [FLEET_BIN, 'supervise', '--interval', '1'], { env: f.env, stdio: 'ignore' });
+    try {
+      const lock = path.join(f.stateDir, 'supervisor.lock');
+      await waitFor(() => fs.existsSync(lock) && JSON.parse(fs.readFileSync(lock, 'utf8')).pid === child.pid, { timeoutMs: 20_000, what: 'the first supervisor holds the guard' });
+
+      const viewer = await once(f);
+      expect(viewer.code).toBe(1);
+      expect(viewer.report).toMatchObject({ supervisor: false, holder: { pid: child.pid } });
+
+      // frozen like an operator's long attach: no heartbeat, but alive → not stolen
+      child.kill('SIGSTOP');
+      const frozen = await once(f);
+      expect(frozen.report).toMatchObject({ supervisor: false, holder: { pid: child.pid } });
+      child.kill('SIGCONT');
+
+      child.kill('SIGKILL');
+      await waitFor(() => child.exitCode !== null || child.signalCode !== null, { what: 'supervisor killed' });
+      expect(fs.existsSync(lock)).toBe(true); // a crashed holder leaves its guard behind
+      const next = await once(f);
+      expect(next.code).toBe(0);
+      expect(next.report.supervisor).toBe(true);
+      expect(next.report.holder?.pid).not.toBe(child.pid);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('rejects a bad --interval (exit 2)', async () => {
+    const f = makeTestFleet();
+    f.writeRoster(`version: 1\nagents:\n${standinAgents(f, ['a1'])}`);
+    const r = await f.fleet(['supervise', '--interval', 'soon']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--interval must be a positive number');
+  });
+});
