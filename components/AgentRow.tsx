@@ -14,7 +14,7 @@ export interface AgentRowProps {
 /** One grid line. Memoised: it renders again only when its row object, flags or widths change. */
 function AgentRowView({ row, selected, marked, delivery, cols }: AgentRowProps): React.ReactElement {
   const group = [row.class, ...row.tags.map((t) => `#${t}`)].filter(Boolean).join(' ');
-  const head = (marked ? '● ' : '  ') + fit(row.name, cols.name) + fit(row.runtime ?? '-', cols.runtime);
+  const head = (selected ? '›' : ' ') + (marked ? '● ' : '  ') + fit(row.name, cols.name) + fit(row.runtime ?? '-', cols.runtime);
   const mid = fit(row.sinceText, cols.since) + fit(row.activityText, cols.activity) + fit(group || '-', cols.group) + fitLeft(row.cwd ?? '-', cols.cwd);
   const deliveryText = delivery ? (DELIVERY_GLYPH[delivery.state] ?? delivery.state) + (delivery.reason ? `: ${delivery.reason}` : '') + ' ' : '';
   const task = fit(row.lastTask ?? '', Math.max(0, cols.task - Array.from(deliveryText).length));

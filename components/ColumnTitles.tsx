@@ -6,7 +6,7 @@ function ColumnTitlesView({ cols, sort }: { cols: Columns; sort: string }): Reac
   const mark = (label: string, key: string): string => (sort === key ? `${label}▼` : label);
   return (
     <Text bold dimColor wrap="truncate">
-      {'  ' +
+      {'   ' +
         fit(mark('NAME', 'name'), cols.name) +
         fit('RUNTIME', cols.runtime) +
         fit(mark('STATE', 'state'), cols.state) +

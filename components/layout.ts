@@ -15,7 +15,7 @@ export interface Columns {
 
 /** Column widths for a terminal `cols` wide; cwd and last task share what is left. */
 export function columnWidths(cols: number): Columns {
-  const fixed = { mark: 2, name: 18, runtime: 8, state: 9, since: 6, activity: 6 };
+  const fixed = { mark: 3, name: 18, runtime: 8, state: 9, since: 6, activity: 6 };
   const narrow = cols < 80;
   const group = narrow ? 0 : 18;
   const used = fixed.mark + fixed.name + fixed.runtime + fixed.state + fixed.since + fixed.activity + group;

@@ -4,10 +4,9 @@
  */
 import type { AgentOps, DeliveryResultLike } from '../actions.js';
 import type { FleetContext } from '../context.js';
-import { deliverToLive } from '../delivery/deliver.js';
 import { resolveSelectors } from '../domain/selectors.js';
 import type { AgentRow } from '../domain/types.js';
-import { findSpec, reset, start, stop, wake } from '../lifecycle/index.js';
+import { reset, start, stop, wake } from '../lifecycle/index.js';
 import type { FleetStore } from '../store/store.js';
 
 /** Grid rows in the shape the selector resolver takes. */
@@ -34,42 +33,11 @@ export function rowsForSelectors(store: FleetStore): AgentRow[] {
 
 export type BroadcastFn = (o: { names: string[]; text: string; onResult: (name: string, r: DeliveryResultLike) => void }) => Promise<{ runId?: string | undefined } | void>;
 
-/**
- * Stand-in broadcast used until the ledger-backed `broadcast()` is wired: wakes asleep targets with the
- * text as their task, pastes into live ones, 4 in parallel, each agent once.
- */
-export function directBroadcast(ctx: FleetContext): BroadcastFn {
-  return async ({ names, text, onResult }) => {
-    let i = 0;
-    const one = async (name: string): Promise<DeliveryResultLike> => {
-      try {
-        const spec = findSpec(ctx, name);
-        if (!(await ctx.tmux.hasSession(name))) {
-          const w = await wake(ctx, name, { task: text, waitReady: false });
-          if (w.outcome === 'refused') return { state: 'skipped', reason: w.reason };
-          if (w.outcome === 'failed') return { state: 'failed', reason: w.reason };
-          return w.task ?? { state: 'unconfirmed', reason: 'woken; task not reported' };
-        }
-        return await deliverToLive(ctx.tmux, spec, text);
-      } catch (e) {
-        return { state: 'failed', reason: (e as Error).message };
-      }
-    };
-    const worker = async (): Promise<void> => {
-      while (i < names.length) {
-        const n = names[i++]!;
-        onResult(n, await one(n));
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(4, names.length) }, worker));
-  };
-}
-
 export interface RealOpsOptions {
   ctx: FleetContext;
   store: FleetStore;
   attach(name: string): Promise<void>;
-  broadcast?: BroadcastFn;
+  broadcast: BroadcastFn;
   quit(): void;
   /** Called after an action changed something, so the grid refreshes without waiting for a tick. */
   changed(): void;
@@ -84,14 +52,13 @@ export function realOps(o: RealOpsOptions): AgentOps {
       o.changed();
     }
   };
-  const bc = o.broadcast ?? directBroadcast(ctx);
   return {
     wake: (name) => after(wake(ctx, name, { waitReady: false })),
     reset: (name) => after(reset(ctx, name, {})),
     stop: (name) => after(stop(ctx, name)),
     start: (name) => after(start(ctx, name, { wake: false })),
     attach: (name) => after(o.attach(name)),
-    broadcast: (b) => after(bc(b)),
+    broadcast: (b) => after(o.broadcast(b)),
     resolveSelectors: (selectors, marked) => {
       const r = resolveSelectors(selectors, rowsForSelectors(o.store), marked);
       return { names: r.names, unknown: r.problems.map((p) => `${p.selector} (${p.message})`) };

@@ -16,7 +16,9 @@ import { createSupervisor, prepareAttach, type Supervisor } from '../lifecycle/i
 import { updateWakeRecord } from '../state/files.js';
 import type { GlobalOptions } from '../state/paths.js';
 import { createFleetStore, initialState, type FleetStore } from '../store/index.js';
+import { broadcast } from '../delivery/broadcast.js';
 import { createFleetWatcher, type FleetWatcher, type FleetWatcherOptions } from '../watch/fleet-watcher.js';
+import { createTranscriptWatcher } from '../watch/transcripts.js';
 import { realOps } from './ops.js';
 import { createTerminal, exitCodeFor, installExitHandlers, type ExitReason, type Terminal } from './terminal.js';
 
@@ -100,6 +102,11 @@ export async function runCockpit(opts: CockpitOptions): Promise<number> {
     ctx,
     store,
     attach,
+    // The ledger-backed broadcast: exactly the confirmed names, each result as it lands.
+    broadcast: async ({ names, text, onResult }) => {
+      const r = await broadcast(ctx, { selector: names, text, onResult });
+      return { runId: r.runId === null ? undefined : `run ${r.runId}` };
+    },
     quit: () => finish({ kind: 'quit' }),
     changed: () => {
       watcher?.refreshFiles();
@@ -134,6 +141,7 @@ export async function runCockpit(opts: CockpitOptions): Promise<number> {
     onRoster: (r) => {
       ctx.roster = r;
     },
+    transcripts: (o) => createTranscriptWatcher(o),
     previewTarget: () => {
       const s = store.getState();
       return s.ui.preview ? s.ui.selected : null;
