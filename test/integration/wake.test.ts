@@ -162,4 +162,20 @@ describe('fleet wake', () => {
     expect(again.code, again.stdout).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ outcome: 'ready' });
   });
+
+  it('a wake lock left by a crashed process (dead pid, or garbage) does not block waking', async () => {
+    const f = makeTestFleet();
+    roster(f, standinAgents(f, ['a1', 'a2']));
+    const agents = path.join(f.stateDir, 'agents');
+    fs.mkdirSync(agents, { recursive: true, mode: 0o700 });
+    fs.writeFileSync(path.join(agents, 'a1.wake.lock'), JSON.stringify({ pid: 999_999_999, start: '1', host: (await import('node:os')).hostname(), acquiredAt: 1, heartbeatAt: 1, what: 'fleet wake a1' }));
+    fs.writeFileSync(path.join(agents, 'a2.wake.lock'), '\u0000garbage{');
+    const old = new Date(Date.now() - 60_000);
+    fs.utimesSync(path.join(agents, 'a2.wake.lock'), old, old);
+    const r1 = await f.fleet(['wake', 'a1', '--json']);
+    expect(r1.code, r1.stderr).toBe(0);
+    const r2 = await f.fleet(['wake', 'a2', '--json']);
+    expect(r2.code, r2.stderr).toBe(0);
+    expect(sessions(f).sort()).toEqual(['_holder', 'a1', 'a2']);
+  });
 });
