@@ -5,6 +5,7 @@ import type { FleetContext } from '../context.js';
 import { adapterFor } from '../runtimes/index.js';
 import { agentEnv } from '../runtimes/env.js';
 import { readAgentFiles } from '../state/files.js';
+import { captureScreens, screenCheckable, settled, type CaptureTarget } from './screens.js';
 import type { StatePaths } from '../state/paths.js';
 
 const iso = (ms: number | null | undefined): string | null =>
@@ -79,7 +80,31 @@ export function buildRows(i: RowInputs): AgentRow[] {
   return rows;
 }
 
-/** One full observation of the fleet: ONE tmux call, one transcript scan per agent, state files. */
+/**
+ * Which live agents a one-shot `fleet ls` screen-checks (it has no previous activity to compare): those whose
+ * runtime shows waiting prompts, whose pane output has settled into an earlier second (so the capture is
+ * trusted), and whose transcript does not say the turn is closed (an agent that finished its turn asks
+ * nothing). All of them in one chained tmux call (batched).
+ */
+export function lsScreenTargets(
+  roster: Roster,
+  tmux: TmuxObservation,
+  transcripts: ReadonlyMap<string, TranscriptObs | undefined>,
+  now: number,
+): CaptureTarget[] {
+  if (tmux.server !== 'up') return [];
+  const out: CaptureTarget[] = [];
+  for (const spec of roster.agents) {
+    const pane = tmux.panes.get(spec.name);
+    const adapter = screenCheckable(spec, pane);
+    if (!adapter || !pane || !settled(pane, now)) continue;
+    if (transcripts.get(spec.name)?.turnOpen === false) continue;
+    out.push({ name: spec.name, adapter });
+  }
+  return out;
+}
+
+/** One full observation of the fleet: ONE tmux call, one transcript scan per agent, state files, one screen call. */
 export async function snapshot(ctx: FleetContext, now = Date.now()): Promise<AgentRow[]> {
   const tmux = await ctx.tmux.observe(now);
   const transcripts = new Map<string, TranscriptObs | undefined>();
@@ -88,5 +113,6 @@ export async function snapshot(ctx: FleetContext, now = Date.now()): Promise<Age
       transcripts.set(spec.name, await scanTranscript(spec));
     }),
   );
-  return buildRows({ roster: ctx.roster, paths: ctx.paths, tmux, transcripts, now });
+  const screens = await captureScreens(ctx.tmux, lsScreenTargets(ctx.roster, tmux, transcripts, Date.now()));
+  return buildRows({ roster: ctx.roster, paths: ctx.paths, tmux, transcripts, screens, now: Math.max(now, Date.now()) });
 }
