@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import type { TmuxObservation } from '../domain/types.js';
 import { LIST_PANES_FORMAT, isNoServer, parseListPanes } from './parse.js';
 import { DEFAULT_TMUX_TIMEOUT_MS, ExecaTmuxRunner, tmuxClientEnv, type RunOptions, type RunResult, type TmuxRunner } from './runner.js';
@@ -79,11 +80,14 @@ export function quoteArg(arg: string): string | null {
   return `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
-/** A command line for the connection, or null when an argument needs a spawned client (newlines, control chars). */
+/**
+ * A command line for the connection, or null when an argument needs a spawned client (newlines, control
+ * chars). An argument that is exactly `;` separates commands, as it does on a spawned tmux's argv.
+ */
 export function commandLine(args: readonly string[]): string | null {
   const q: string[] = [];
   for (const a of args) {
-    const s = quoteArg(a);
+    const s = a === ';' ? ';' : quoteArg(a);
     if (s === null) return null;
     q.push(s);
   }
@@ -121,6 +125,11 @@ interface Pending {
   resolve(r: RunResult): void;
   timer: NodeJS.Timeout | undefined;
   dropped: boolean;
+  /**
+   * A chain (`a ; b ; c`) answers with one block per command that ran — tmux stops at the first error —
+   * so its blocks are collected until the reply to a sentinel line written right after it.
+   */
+  chain?: { sentinel: string; blocks: { ok: boolean; lines: string[] }[] };
 }
 
 export class ControlClient implements TmuxRunner {
@@ -136,6 +145,8 @@ export class ControlClient implements TmuxRunner {
   #observing: Promise<TmuxObservation & { bad?: string[] }> | null = null;
   /** Commands answered by the connection (no process spawned). */
   answered = 0;
+  #chains = 0;
+  readonly #nonce = randomBytes(6).toString('hex');
 
   constructor(
     readonly socket: string,
@@ -209,11 +220,7 @@ export class ControlClient implements TmuxRunner {
             this.#emit({ kind: 'connected' });
             settle(true);
           } else if (m.type === 'block' && m.fromClient) {
-            const p = this.#pending.shift();
-            if (p && !p.dropped) {
-              if (p.timer) clearTimeout(p.timer);
-              p.resolve({ stdout: m.ok ? m.lines.map((l) => `${l}\n`).join('') : '', stderr: m.ok ? '' : m.lines.join('\n'), exitCode: m.ok ? 0 : 1, timedOut: false });
-            }
+            this.#reply(m);
           } else if (m.type === 'notification') {
             if (m.name === 'sessions-changed' || m.name === 'session-renamed') this.#emit({ kind: 'sessions' });
             else if (m.name === 'subscription-changed' && m.args.startsWith(`${SUBSCRIPTION_NAME} `)) this.#emit({ kind: 'activity' });
@@ -269,15 +276,36 @@ export class ControlClient implements TmuxRunner {
     }
   }
 
-  #write(line: string, resolve: (r: RunResult) => void, timeoutMs: number): void {
+  #reply(m: { ok: boolean; lines: string[] }): void {
+    const p = this.#pending[0];
+    if (!p) return;
+    if (p.chain && !(m.ok && m.lines.length === 1 && m.lines[0] === p.chain.sentinel)) {
+      p.chain.blocks.push(m);
+      return;
+    }
+    this.#pending.shift();
+    if (p.dropped) return;
+    if (p.timer) clearTimeout(p.timer);
+    const blocks = p.chain ? p.chain.blocks : [m];
+    const failed = blocks.find((b) => !b.ok);
+    const stdout = blocks.filter((b) => b.ok).map((b) => b.lines.map((l) => `${l}\n`).join('')).join('');
+    p.resolve({ stdout, stderr: failed ? failed.lines.join('\n') : '', exitCode: failed ? 1 : 0, timedOut: false });
+  }
+
+  #write(line: string, resolve: (r: RunResult) => void, timeoutMs: number, chained = false): void {
     const p: Pending = { resolve, timer: undefined, dropped: false };
     p.timer = setTimeout(() => {
       p.dropped = true; // keeps its place in the FIFO so later replies still match their commands
       resolve({ stdout: '', stderr: `tmux control command timed out on socket ${this.socket}`, exitCode: 124, timedOut: true });
     }, timeoutMs);
     p.timer.unref();
+    let text = `${line}\n`;
+    if (chained) {
+      p.chain = { sentinel: `fleet-chain-${this.#nonce}-${++this.#chains}`, blocks: [] };
+      text += `display-message -p ${p.chain.sentinel}\n`;
+    }
     this.#pending.push(p);
-    this.#proc?.stdin?.write(`${line}\n`);
+    this.#proc?.stdin?.write(text);
   }
 
   /** Runs one tmux command: through the connection when possible (no spawn), else through the fallback. */
@@ -285,7 +313,7 @@ export class ControlClient implements TmuxRunner {
     const line = commandLine(args);
     if (!this.#ready || line === null || opts.input !== undefined || opts.env !== undefined) return this.fallback.run(args, opts);
     this.answered++;
-    return new Promise((resolve) => this.#write(line, resolve, opts.timeoutMs ?? DEFAULT_TMUX_TIMEOUT_MS));
+    return new Promise((resolve) => this.#write(line, resolve, opts.timeoutMs ?? DEFAULT_TMUX_TIMEOUT_MS, args.includes(';')));
   }
 
   /** Several commands written at once; one reply each (a failing one does not stop the others). */

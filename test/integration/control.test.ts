@@ -57,6 +57,27 @@ describe('ControlClient (tmux -C)', () => {
     expect(ctl.spawned).toBe(before + 1);
   });
 
+  it('carries chained commands (a ; b) with tmux semantics: stop at the first error, later calls still match', async () => {
+    const { socket, ctl } = setup();
+    tmux(socket, 'new-session', '-d', '-s', 'a2', IDLE);
+    await ctl.connect();
+    const before = ctl.spawned;
+    const ok = await ctl.run(['display-message', '-p', 'one', ';', 'display-message', '-p', 'two']);
+    expect(ok).toMatchObject({ exitCode: 0, stdout: 'one\ntwo\n' });
+    const bad = await ctl.run(['display-message', '-p', 'one', ';', 'has-session', '-t', '=nope', ';', 'display-message', '-p', 'three']);
+    expect(bad.exitCode).toBe(1);
+    expect(bad.stdout).toBe('one\n');
+    expect(bad.stderr).toMatch(/can't find session/);
+    expect((await ctl.run(['display-message', '-p', 'after'])).stdout).toBe('after\n');
+    // TmuxClient's chained bulk capture, answered by the connection, equals the spawned one.
+    tmux(socket, 'send-keys', '-t', '=a2:', 'echo marker-a2', 'Enter');
+    const viaCtl = await new TmuxClient(socket, ctl).capturePanes(['a1', 'a2']);
+    const viaSpawn = await new TmuxClient(socket).capturePanes(['a1', 'a2']);
+    expect(viaCtl).toEqual(viaSpawn);
+    expect(viaCtl.size).toBe(2);
+    expect(ctl.spawned).toBe(before);
+  });
+
   it('pushes an event when a session appears', async () => {
     const { socket, ctl, events } = setup();
     await ctl.connect();

@@ -42,6 +42,9 @@ describe('quoting for the control connection', () => {
   it('single-quotes every argument and escapes quotes the tmux way', () => {
     expect(commandLine(['display', '-p', "it's ; #{x} $HOME"])).toBe(`'display' '-p' 'it'\\''s ; #{x} $HOME'`);
   });
+  it('keeps a lone ";" argument as the command separator, as on a spawned tmux argv', () => {
+    expect(commandLine(['a', ';', 'b', 'x;y'])).toBe(`'a' ; 'b' 'x;y'`);
+  });
   it('refuses arguments that cannot travel on one line', () => {
     expect(quoteArg('a\nb')).toBeNull();
     expect(quoteArg('a\x1b[2J')).toBeNull();
