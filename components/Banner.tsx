@@ -8,6 +8,9 @@ export function Banner(): React.ReactElement | null {
   const down = useFleet((s) => (s.obs.tmux?.server === 'down' ? s.obs.tmux.reason : null));
   const rosterError = useFleet((s) => s.rosterError);
   if (!down && !rosterError) return null;
+  // "invalid roster F:\n  F:3:5: field: message" → the located problems, which say what to fix
+  const lines = (rosterError ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
+  const rosterText = lines.length > 1 ? lines.slice(1).join(' · ') : (lines[0] ?? '');
   return (
     <>
       {down === 'no server' ? (
@@ -21,7 +24,7 @@ export function Banner(): React.ReactElement | null {
       ) : null}
       {rosterError ? (
         <Text backgroundColor="yellow" color="black" wrap="truncate">
-          {` roster error (keeping the last good roster): ${sanitize(rosterError, { singleLine: true, max: 300 })} `}
+          {` roster error (keeping the last good roster): ${sanitize(rosterText, { singleLine: true, max: 300 })} `}
         </Text>
       ) : null}
     </>

@@ -34,7 +34,9 @@ export function HelpOverlay(): React.ReactElement | null {
           {m === 'filter' || m === 'command' || m === 'prompt' ? ' · other keys type' : ''}
         </Text>
       ))}
-      <Text dimColor wrap="truncate">:wake SEL  :reset SEL  :stop SEL  :start SEL  :broadcast SEL  :mark SEL  :sort state|name|activity  :filter TEXT  :q</Text>
+      <Text dimColor wrap="truncate">
+        {(readOnly ? ':wake SEL  :start SEL' : ':wake SEL  :reset SEL  :stop SEL  :start SEL  :broadcast SEL') + '  :mark SEL  :sort state|name|activity  :filter TEXT  :q'}
+      </Text>
       <Text dimColor wrap="truncate">SEL: names, globs (coder*), class:x, tag:x, state:idle, runtime:codex, @marked, all</Text>
     </Box>
   );

@@ -1,15 +1,19 @@
 import React from 'react';
 import { Text } from 'ink';
-import { useFleet } from '../hooks/useFleet.js';
+import { useFleetShallow } from '../hooks/useFleet.js';
 import { sanitize } from '../src/domain/sanitize.js';
 
-/** The newest toast (results and errors of actions); older ones expire. */
+/** The two newest toasts (results and errors of actions); they expire after a few seconds. */
 export function Toasts(): React.ReactElement {
-  const toast = useFleet((s) => s.ui.toasts[s.ui.toasts.length - 1]);
-  if (!toast) return <Text> </Text>;
+  const toasts = useFleetShallow((s) => s.ui.toasts.slice(-2));
+  if (toasts.length === 0) return <Text> </Text>;
   return (
-    <Text color={toast.level === 'error' ? 'red' : 'green'} wrap="truncate">
-      {`${toast.level === 'error' ? '✗' : '✓'} ${sanitize(toast.text, { singleLine: true })}`}
-    </Text>
+    <>
+      {toasts.map((t) => (
+        <Text key={t.id} color={t.level === 'error' ? 'red' : 'green'} wrap="truncate">
+          {`${t.level === 'error' ? '✗' : '✓'} ${sanitize(t.text, { singleLine: true })}`}
+        </Text>
+      ))}
+    </>
   );
 }

@@ -97,11 +97,12 @@ export function createActions(store: FleetStore, ops: AgentOps, clock: () => num
           }
         });
         const bad = results.filter((r) => FAILED.has(r.outcome));
-        for (const r of bad) toast('error', `${kind} ${r.name}: ${r.outcome}${r.reason ? ` — ${sanitize(r.reason, { singleLine: true, max: 200 })}` : ''}`);
-        if (results.length - bad.length > 0) {
-          const ok = results.filter((r) => !FAILED.has(r.outcome));
+        const ok = results.filter((r) => !FAILED.has(r.outcome));
+        if (ok.length > 0) {
           toast('info', ok.length === 1 ? `${kind} ${ok[0]!.name}: ${ok[0]!.outcome}` : `${kind}: ${ok.length} done${bad.length ? `, ${bad.length} failed` : ''}`);
         }
+        // errors last, so they are the newest toasts on screen
+        for (const r of bad) toast('error', `${kind} ${r.name}: ${r.outcome}${r.reason ? ` — ${sanitize(r.reason, { singleLine: true, max: 200 })}` : ''}`);
       })(),
     );
   };

@@ -72,7 +72,7 @@ export function stateCounts(s: CockpitState): Partial<Record<AgentState, number>
 
 /** Rows the grid can show: the terminal minus header, column titles, footer, and the preview/prompt when open. */
 export function gridHeight(s: CockpitState): number {
-  let h = s.rows - 4; // header, column titles, footer, status/toast line
+  let h = s.rows - 5; // header, column titles, footer, two toast lines
   if (s.ui.preview) h -= Math.max(6, Math.floor(s.rows / 3));
   if (s.ui.mode === 'prompt') h -= 4;
   if (s.obs.tmux?.server === 'down') h -= 1;
