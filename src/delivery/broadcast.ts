@@ -58,6 +58,8 @@ export interface RunSummary {
   runId: number | null;
   /** false: the idempotency key named an existing run, which was returned (or finished) instead. */
   created: boolean;
+  /** true: an interrupted (or retried) run finished by recoverRuns. */
+  resumed?: boolean;
   dryRun: boolean;
   text: string;
   targets: PlannedTarget[];
@@ -170,6 +172,7 @@ export async function broadcast(ctx: FleetContext, o: BroadcastOptions): Promise
 
 interface ExecOptions extends Omit<BroadcastOptions, 'selector' | 'text'> {
   created: boolean;
+  resumed?: boolean;
   rows?: readonly AgentRow[];
   me: Me;
 }
@@ -201,7 +204,8 @@ async function executeRun(ctx: FleetContext, ledger: Ledger, run: RunRow, o: Exe
     }
   }
   if (ledgerFailure) throw ledgerFailure;
-  return summaryOf(ledger, ledger.getRun(run.id) ?? run, o.created, targets);
+  const s = summaryOf(ledger, ledger.getRun(run.id) ?? run, o.created, targets);
+  return o.resumed ? { ...s, resumed: true } : s;
 }
 
 async function lockAgent(ledger: Ledger, name: string, runId: number, me: Me, waitMs: number): Promise<string | null> {
@@ -305,6 +309,7 @@ export async function recoverRuns(ctx: FleetContext, o: RecoverOptions = {}): Pr
       out.push(
         await executeRun(ctx, ledger, run, {
           created: false,
+          resumed: true,
           me,
           ...(onResult ? { onResult: (n: string, r: DeliveryResult) => onResult(run.id, n, r) } : {}),
           ...(o.wake ? { wake: o.wake } : {}),

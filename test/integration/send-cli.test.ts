@@ -1,24 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { claudeProjectDir } from '../../src/runtimes/claude-paths.js';
+import { userTurns } from './delivery-helpers.js';
 import { makeTestFleet, standinAgents, type TestFleet } from '../helpers/fleet-env.js';
 import { tmux, waitFor } from '../helpers/tmux.js';
-
-/** Every user turn the stand-in `name` recorded, across its session files. */
-export function userTurns(f: TestFleet, name: string): string[] {
-  const dir = claudeProjectDir(f.cwd(name), { CLAUDE_CONFIG_DIR: f.claudeHome });
-  if (!fs.existsSync(dir)) return [];
-  const out: string[] = [];
-  for (const file of fs.readdirSync(dir).filter((x) => x.endsWith('.jsonl')).sort()) {
-    for (const line of fs.readFileSync(path.join(dir, file), 'utf8').split('\n')) {
-      if (!line) continue;
-      const r = JSON.parse(line) as { type: string; message?: { content?: unknown } };
-      if (r.type === 'user' && typeof r.message?.content === 'string') out.push(r.message.content);
-    }
-  }
-  return out;
-}
 
 function fleetOf(names: string[], extraYaml = ''): TestFleet {
   const f = makeTestFleet();

@@ -50,7 +50,7 @@ export function formatSummary(s: RunSummary): string {
     ].join('\n');
   }
   const counts = Object.entries(s.counts).map(([k, n]) => `${n} ${k}`).join(', ') || 'no targets';
-  const head = `run ${s.runId}${s.created ? '' : ' (existing run for this idempotency key)'}: ${counts}`;
+  const head = `run ${s.runId}${s.resumed ? ' (resumed)' : s.created ? '' : ' (existing run for this idempotency key)'}: ${counts}`;
   return [head, textTable(['NAME', 'RESULT', 'DETAIL'], s.results.map(line))].join('\n');
 }
 

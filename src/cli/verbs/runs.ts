@@ -151,15 +151,23 @@ export function register(program: Command): void {
   const runs = withGlobals(program.command('runs').description('the delivery ledger: list runs, show one, resume interrupted ones'))
     .option('--limit <n>', 'how many runs to list (newest first; default 50)')
     .action(async (o: ListOpts) => runVerb(o.json, async () => list(o)));
+  // The parent `runs` takes the same global options and commander lets it consume them anywhere on the
+  // line, so subcommands read optsWithGlobals().
   withGlobals(runs.command('show').argument('<id>', 'run id').description('a run with its deliveries and events')).action(
-    async (id: string, o: CommonOptions) => runVerb(o.json, async () => show(id, o)),
+    async (id: string, _o: CommonOptions, cmd: Command) => {
+      const o = cmd.optsWithGlobals<CommonOptions>();
+      return runVerb(o.json, async () => show(id, o));
+    },
   );
   withGlobals(
     runs
       .command('resume')
       .argument('[id]', 'also retry this run\'s failed and deferred deliveries')
       .description('finish runs whose process died (every fleet verb also does this on start); with an id, retry its failures'),
-  ).action(async (id: string | undefined, o: CommonOptions) => runVerb(o.json, async () => resume(id, o)));
+  ).action(async (id: string | undefined, _o: CommonOptions, cmd: Command) => {
+    const o = cmd.optsWithGlobals<CommonOptions>();
+    return runVerb(o.json, async () => resume(id, o));
+  });
 }
 
 /** Verbs that do not finish interrupted runs on start: they only inspect, or manage their own state. */
@@ -176,7 +184,7 @@ export function installRecoveryHook(program: Command): void {
     let verb: Command = action;
     while (verb.parent && verb.parent !== program) verb = verb.parent;
     if (NO_RECOVERY.has(verb.name())) return;
-    const o = action.opts() as GlobalOptions;
+    const o = action.optsWithGlobals<GlobalOptions>();
     try {
       const file = path.join(resolveStateDir(o), 'ledger.sqlite');
       if (!fs.existsSync(file) || !hasInterruptedRuns(file)) return;
