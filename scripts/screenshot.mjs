@@ -53,9 +53,12 @@ try {
   tmux('set-option', '-w', '-t', '=shot:', 'remain-on-exit', 'on');
   const names = [...DEMO_AGENTS.map((a) => a.name), DEMO_STRAY];
   const wanted = ['busy', 'idle', 'waiting', 'asleep', 'stopped', 'dead', 'external', 'stray'];
-  const deadline = Date.now() + 90_000;
+  // First every agent on the grid (60 s), then up to 30 s more for the frame showing the most states.
+  const deadline = Date.now() + 60_000;
   let capture = '';
   let best = '';
+  let bestScore = -1;
+  let settleBy = 0;
   for (;;) {
     capture = tmux('capture-pane', '-e', '-p', '-t', '=shot:');
     const plain = strip(capture);
@@ -63,12 +66,12 @@ try {
       throw new Error(`the demo exited before the grid was complete:\n${plain}`);
     }
     if (names.every((n) => plain.includes(n))) {
-      best = capture;
-      if (wanted.every((w) => plain.includes(w))) break;
-    }
-    if (Date.now() > deadline) {
-      if (best) break; // every agent is on screen, if not every state at this moment
-      throw new Error(`the grid did not show every demo agent within 90 s; last screen:\n${plain}`);
+      settleBy ||= Date.now() + 30_000;
+      const score = wanted.filter((w) => new RegExp(`\\b${w}\\b`).test(plain)).length;
+      if (score > bestScore) [best, bestScore] = [capture, score];
+      if (score === wanted.length || Date.now() > settleBy) break;
+    } else if (Date.now() > deadline) {
+      throw new Error(`the grid did not show every demo agent within 60 s; last screen:\n${plain}`);
     }
     await sleep(500);
   }

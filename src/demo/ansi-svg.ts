@@ -194,7 +194,7 @@ export function ansiToSvg(capture: string, o: SvgOptions = {}): string {
       if (style.dim) attrs.push('fill-opacity="0.6"');
       if (style.italic) attrs.push('font-style="italic"');
       if (style.underline) attrs.push('text-decoration="underline"');
-      out.push(`<text ${attrs.join(' ')} xml:space="preserve">${esc(text)}</text>`);
+      out.push(`<text ${attrs.join(' ')} xml:space="preserve" style="white-space:pre">${esc(text)}</text>`);
     }
   });
   out.push('</svg>');

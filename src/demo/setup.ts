@@ -9,7 +9,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { OperationError } from '../domain/errors.js';
-import { ensureStateDir, setFlag } from '../state/files.js';
+import { ensureStateDir, setFlag, writeWakeRecord } from '../state/files.js';
 import { TmuxClient } from '../tmux/client.js';
 import type { TmuxRunner } from '../tmux/runner.js';
 import { DEMO_AGENTS, DEMO_STRAY, demoCommand, demoRosterYaml, demoTasksFile, type DemoAgent } from './agents.js';
@@ -97,8 +97,12 @@ export async function setupDemo(opts: DemoOptions = {}): Promise<Demo> {
     const env = { CLAUDE_CONFIG_DIR: claudeHome };
     for (const a of agents) {
       if (a.start !== 'live' && a.start !== 'crash') continue;
-      await tmux.newSession({ name: a.name, cwd: cwd(a.name), command: demoCommand(a, process.execPath, standin), env: a.runtime === 'claude' ? env : {} });
+      const { sessionId } = await tmux.newSession({ name: a.name, cwd: cwd(a.name), command: demoCommand(a, process.execPath, standin), env: a.runtime === 'claude' ? env : {} });
       started.push(a.name);
+      // The demo woke these agents, so say so as a wake would: the grid shows the last task, and the
+      // supervisor treats them as fleet's own (an idle one is put to sleep after idleSecs).
+      const now = Date.now();
+      writeWakeRecord(paths, a.name, { wokenAt: now, mode: 'fresh', baselineMs: null, sessionId, ...(a.firstTask ? { lastTask: a.firstTask, lastTaskAt: now } : {}) });
     }
     if (opts.stray ?? true) {
       fs.mkdirSync(cwd(DEMO_STRAY), { recursive: true });
