@@ -1,0 +1,188 @@
+import { describe, expect, it } from 'vitest';
+import { coarseAge, initialState, reduce, shortenCwd, visibleNames, gridHeight, actionTargets, type CockpitState } from '../../src/store/index.js';
+import { NOW, pane, roster, spec, transcript } from '../render/fixtures.js';
+
+function base(names: string[], o: { live?: string[]; rows?: number } = {}): CockpitState {
+  const s0 = initialState({ socket: 's', home: '/home/op', now: NOW, rows: o.rows ?? 30, cols: 100 });
+  return reduce(s0, [
+    { type: 'roster', roster: roster(names.map((n) => spec(n, { class: n.startsWith('r') ? 'reviewer' : 'implementer', tags: n.endsWith('0') ? ['api'] : [] }))) },
+    { type: 'tmux', obs: { server: 'up', at: NOW, panes: new Map((o.live ?? []).map((n) => [n, pane(n)])) } },
+  ]);
+}
+
+describe('coarse ages and paths', () => {
+  it('ages change only at coarse steps', () => {
+    expect(coarseAge(null, NOW)).toBe('-');
+    expect(coarseAge(NOW - 9_999, NOW)).toBe('now');
+    expect(coarseAge(NOW - 10_000, NOW)).toBe('10s');
+    expect(coarseAge(NOW - 59_000, NOW)).toBe('50s');
+    expect(coarseAge(NOW - 61_000, NOW)).toBe('1m');
+    expect(coarseAge(NOW - 3 * 3600_000, NOW)).toBe('3h');
+    expect(coarseAge(NOW - 3 * 86400_000, NOW)).toBe('3d');
+    expect(coarseAge(NOW + 5000, NOW)).toBe('now');
+  });
+  it('cwd under home is shortened to ~, and sanitised', () => {
+    expect(shortenCwd('/home/op/src/x', '/home/op')).toBe('~/src/x');
+    expect(shortenCwd('/home/opx/y', '/home/op')).toBe('/home/opx/y');
+    expect(shortenCwd('/tmp/\u001b]0;t\u0007x', '/home/op')).toBe('/tmp/x');
+    expect(shortenCwd(null, '/h')).toBeNull();
+  });
+});
+
+describe('rows derived in the reducer', () => {
+  it('derives states for roster agents and strays; never the holder', () => {
+    const s = reduce(base(['a', 'b'], { live: ['a'] }), [
+      { type: 'tmux', obs: { server: 'up', at: NOW, panes: new Map([['a', pane('a')], ['zz', pane('zz')], ['_holder', pane('_holder')]]) } },
+    ]);
+    expect([...s.rowMap.values()].map((r) => [r.name, r.state])).toEqual([
+      ['a', 'idle'],
+      ['b', 'asleep'],
+      ['zz', 'stray'],
+    ]);
+  });
+
+  it('unchanged rows keep their identity; a batch that changes nothing keeps the maps', () => {
+    const s1 = base(['a', 'b'], { live: ['a'] });
+    const s2 = reduce(s1, [{ type: 'tmux', obs: { server: 'up', at: NOW + 1, panes: new Map([['a', pane('a')]]) } }]);
+    expect(s2.rowMap).toBe(s1.rowMap);
+    expect(s2.order).toBe(s1.order);
+    const s3 = reduce(s2, [{ type: 'transcript', name: 'a', obs: transcript(NOW - 500) }]);
+    expect(s3.rowMap).not.toBe(s2.rowMap);
+    expect(s3.rowMap.get('a')!.state).toBe('busy');
+    expect(s3.rowMap.get('b')).toBe(s2.rowMap.get('b'));
+  });
+
+  it('remembers when each state changed: time in state restarts on a change seen live', () => {
+    const s1 = base(['a'], { live: ['a'] });
+    const first = s1.stateChangedAt.get('a')!;
+    expect(first.state).toBe('idle');
+    const s2 = reduce(s1, [{ type: 'tick', now: NOW + 30_000 }, { type: 'transcript', name: 'a', obs: transcript(NOW + 29_000) }]);
+    expect(s2.rowMap.get('a')!.state).toBe('busy');
+    expect(s2.rowMap.get('a')!.stateSinceMs).toBe(NOW + 30_000);
+    const s3 = reduce(s2, [{ type: 'tick', now: NOW + 75_000 }]);
+    expect(s3.rowMap.get('a')!.state).toBe('idle');
+    expect(s3.rowMap.get('a')!.stateSinceMs).toBe(NOW + 75_000);
+    expect(s3.rowMap.get('a')!.sinceText).toBe('now');
+    const s4 = reduce(s3, [{ type: 'tick', now: NOW + 75_000 + 125_000 }]);
+    expect(s4.rowMap.get('a')!.sinceText).toBe('2m');
+  });
+
+  it('a clock tick that changes no shown age keeps every row', () => {
+    const s1 = base(['a'], { live: ['a'] });
+    const s2 = reduce(s1, [{ type: 'tick', now: NOW + 1000 }]);
+    expect(s2.rowMap).toBe(s1.rowMap);
+  });
+
+  it('tmux down keeps the roster rows (asleep) and the banner reason; recovery restores states', () => {
+    const s1 = base(['a'], { live: ['a'] });
+    const s2 = reduce(s1, [{ type: 'tmux', obs: { server: 'down', at: NOW, reason: 'boom' } }]);
+    expect(s2.obs.tmux).toEqual({ server: 'down', at: NOW, reason: 'boom' });
+    expect(s2.rowMap.get('a')!.state).toBe('asleep');
+    const s3 = reduce(s2, [{ type: 'tmux', obs: { server: 'up', at: NOW, panes: new Map([['a', pane('a')]]) } }]);
+    expect(s3.rowMap.get('a')!.state).toBe('idle');
+  });
+
+  it('a roster error keeps the last good roster; a good one clears the error', () => {
+    const s1 = base(['a', 'b']);
+    const s2 = reduce(s1, [{ type: 'roster-error', message: 'bad' }]);
+    expect(s2.rosterError).toBe('bad');
+    expect(s2.order).toEqual(['a', 'b']);
+    const s3 = reduce(s2, [{ type: 'roster', roster: roster([spec('c')]) }]);
+    expect(s3.rosterError).toBeNull();
+    expect(s3.order).toEqual(['c']);
+  });
+});
+
+describe('ui state', () => {
+  it('cursor moves clamp at the ends and keep the selection in the scroll window', () => {
+    const names = Array.from({ length: 100 }, (_, i) => `a${String(i).padStart(2, '0')}`);
+    let s = base(names, { rows: 20 });
+    const h = gridHeight(s);
+    expect(s.ui.selected).toBe('a00');
+    s = reduce(s, [{ type: 'cursor', delta: -1 }]);
+    expect(s.ui.selected).toBe('a00');
+    s = reduce(s, [{ type: 'cursor', delta: h + 3 }]);
+    expect(s.ui.selected).toBe(`a${String(h + 3).padStart(2, '0')}`);
+    expect(s.ui.scrollTop).toBe(4);
+    s = reduce(s, [{ type: 'cursor-to', where: 'bottom' }]);
+    expect(s.ui.selected).toBe('a99');
+    expect(s.ui.scrollTop).toBe(100 - h);
+    s = reduce(s, [{ type: 'page', dir: -1 }]);
+    expect(s.ui.selected).toBe(`a${99 - h}`);
+    s = reduce(s, [{ type: 'cursor-to', where: 'top' }]);
+    expect(s.ui.scrollTop).toBe(0);
+  });
+
+  it('the selection follows the agent across re-sorts, and falls back when it is filtered out', () => {
+    let s = base(['b', 'a', 'c'], { live: ['c'] });
+    s = reduce(s, [{ type: 'select', name: 'a' }, { type: 'sort', sort: 'name' }]);
+    expect(visibleNames(s)).toEqual(['a', 'b', 'c']);
+    expect(s.ui.selected).toBe('a');
+    s = reduce(s, [{ type: 'mode', mode: 'filter' }, { type: 'input', text: 'c' }]);
+    expect(s.ui.filter).toBe('c');
+    expect(visibleNames(s)).toEqual(['c']);
+    expect(s.ui.selected).toBe('c');
+  });
+
+  it('Esc backs out of every mode; in the grid it clears the filter, then the delivery results', () => {
+    let s = base(['a', 'b']);
+    for (const mode of ['filter', 'command', 'prompt', 'help'] as const) {
+      s = reduce(s, [{ type: 'mode', mode }, { type: 'back' }]);
+      expect(s.ui.mode, mode).toBe('grid');
+    }
+    s = reduce(s, [{ type: 'prompt-open' }, { type: 'confirm', request: { kind: 'broadcast', targets: ['a'], text: 'x' } }, { type: 'back' }]);
+    expect(s.ui.mode).toBe('prompt');
+    s = reduce(s, [{ type: 'back' }, { type: 'confirm', request: { kind: 'reset', targets: ['a'] } }, { type: 'back' }]);
+    expect(s.ui.mode).toBe('grid');
+    expect(s.ui.confirm).toBeNull();
+    s = reduce(s, [{ type: 'mode', mode: 'filter' }, { type: 'input', text: 'a' }, { type: 'filter-apply' }, { type: 'delivery', name: 'a', mark: { state: 'delivered' } }]);
+    s = reduce(s, [{ type: 'back' }]);
+    expect(s.ui.filter).toBe('');
+    expect(s.deliveries.size).toBe(1);
+    s = reduce(s, [{ type: 'back' }]);
+    expect(s.deliveries.size).toBe(0);
+  });
+
+  it('marks: toggle, all visible, clear; targets are the marks, else the selection', () => {
+    let s = base(['a', 'b', 'c']);
+    expect(actionTargets(s)).toEqual(['a']);
+    s = reduce(s, [{ type: 'mark-toggle' }]);
+    expect([...s.ui.marks]).toEqual(['a']);
+    expect(s.ui.selected).toBe('b');
+    s = reduce(s, [{ type: 'mark-toggle' }, { type: 'cursor', delta: -2 }, { type: 'mark-toggle' }]);
+    expect([...s.ui.marks]).toEqual(['b']);
+    expect(actionTargets(s)).toEqual(['b']);
+    s = reduce(s, [{ type: 'mark-all-visible' }]);
+    expect(actionTargets(s)).toEqual(['a', 'b', 'c']);
+    s = reduce(s, [{ type: 'mark-clear' }]);
+    expect(s.ui.marks.size).toBe(0);
+  });
+
+  it('prompt: text and targets fields, backspace by code point, newline kept', () => {
+    let s = base(['a']);
+    s = reduce(s, [{ type: 'prompt-open' }, { type: 'input', text: 'hé' }, { type: 'input', text: '\n' }, { type: 'input', text: 'x😀' }, { type: 'backspace' }]);
+    expect(s.ui.promptText).toBe('hé\nx');
+    expect(s.ui.promptTargets).toBe('a');
+    s = reduce(s, [{ type: 'prompt-field' }, { type: 'input', text: ' tag:api' }]);
+    expect(s.ui.promptTargets).toBe('a tag:api');
+  });
+
+  it('toasts are capped and expire', () => {
+    let s = base(['a']);
+    for (let i = 0; i < 6; i++) s = reduce(s, [{ type: 'toast', level: 'info', text: `t${i}`, now: NOW + i * 1000 }]);
+    expect(s.ui.toasts.map((t) => t.text)).toEqual(['t2', 't3', 't4', 't5']);
+    s = reduce(s, [{ type: 'toast-expire', now: NOW + 9000, ttlMs: 5000 }]);
+    expect(s.ui.toasts.map((t) => t.text)).toEqual(['t5']);
+  });
+
+  it('resize changes the grid height and keeps the selection visible', () => {
+    const names = Array.from({ length: 60 }, (_, i) => `a${String(i).padStart(2, '0')}`);
+    let s = base(names, { rows: 40 });
+    s = reduce(s, [{ type: 'cursor', delta: 30 }]);
+    s = reduce(s, [{ type: 'resize', cols: 80, rows: 12 }]);
+    const h = gridHeight(s);
+    const idx = visibleNames(s).indexOf(s.ui.selected!);
+    expect(idx).toBeGreaterThanOrEqual(s.ui.scrollTop);
+    expect(idx).toBeLessThan(s.ui.scrollTop + h);
+  });
+});
