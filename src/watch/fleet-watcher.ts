@@ -44,6 +44,12 @@ export interface FleetWatcherOptions {
   /** The agent whose pane the preview shows, or null when the preview is closed. */
   previewTarget?: () => string | null;
   pollMs?: number;
+  /**
+   * Push events from a tmux control-mode connection (src/tmux/control.ts): each one triggers a poll
+   * (debounced), so sessions appearing, dying or printing show at once while `pollMs` becomes a slow reconcile.
+   */
+  events?: { onEvent(cb: (e: { kind: string }) => void): () => void };
+  eventDebounceMs?: number;
   clockMs?: number;
   /** Without a transcript watcher: rescan every agent's transcripts this often. */
   scanMs?: number;
@@ -172,6 +178,25 @@ export function createFleetWatcher(o: FleetWatcherOptions): FleetWatcher {
       refreshFiles();
       poller.start();
       closers.push(() => poller.stop());
+      if (o.events) {
+        let pending: ReturnType<typeof setTimeout> | null = null;
+        const schedule = (): void => {
+          if (pending || stopped) return;
+          pending = setTimeout(() => {
+            pending = null;
+            const skipped = poller.skipped;
+            // A poll already in flight may have listed before the event: poll again right after it.
+            void poller.pollNow().then(() => {
+              if (poller.skipped > skipped) setTimeout(schedule, o.eventDebounceMs ?? 30).unref?.();
+            });
+          }, o.eventDebounceMs ?? 30);
+        };
+        const off = o.events.onEvent(schedule);
+        closers.push(() => {
+          off();
+          if (pending) clearTimeout(pending);
+        });
+      }
       if (o.transcripts) {
         transcriptWatcher = o.transcripts({ onChange: (name, obs) => push({ type: 'transcript', name, obs }) });
         transcriptWatcher.setAgents(roster.agents);
