@@ -1,7 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ControlClient, type ControlEvent } from '../../src/tmux/control.js';
 import { TmuxClient } from '../../src/tmux/client.js';
-import { killTestServer, testSocket, tmux, waitFor } from '../helpers/tmux.js';
+import { killTestServer, tempDir, testSocket, tmux, waitFor } from '../helpers/tmux.js';
+import { createFleetWatcher } from '../../src/watch/fleet-watcher.js';
+import { ensureStateDir } from '../../src/state/files.js';
+import { resolveStateDir } from '../../src/state/paths.js';
+import { DEFAULTS } from '../../src/domain/roster.js';
+import type { DataEvent } from '../../src/store/events.js';
 
 const IDLE = 'sh -c "while :; do sleep 3600; done"';
 const sockets: string[] = [];
@@ -126,5 +131,34 @@ describe('ControlClient (tmux -C)', () => {
     expect(() => process.kill(pid, 0)).toThrow();
     expect(tmux(socket, 'list-sessions', '-F', '#{session_name}').split('\n')).toContain('a1');
     expect(tmux(socket, 'list-clients', '-F', '#{client_pid}').trim()).toBe('');
+  });
+
+  it('drives the fleet watcher: a new session reaches the store at once, not at the (slow) reconcile poll', async () => {
+    const { socket, ctl } = setup();
+    await ctl.connect();
+    const seen: DataEvent[] = [];
+    const w = createFleetWatcher({
+      sink: { push: (e) => seen.push(e) },
+      tmux: { observe: (t) => ctl.observe(t), capturePane: async () => '' },
+      paths: ensureStateDir(resolveStateDir({ stateDir: tempDir() })),
+      rosterPath: '/nonexistent/fleet.yaml',
+      roster: { version: 1, path: '<test>', socket, defaults: { ...DEFAULTS, cwd: undefined }, agents: [] },
+      events: ctl,
+      pollMs: 120_000,
+      clockMs: 120_000,
+      scanMs: 120_000,
+      watchFiles: false,
+    });
+    w.start();
+    try {
+      const has = (name: string) => seen.some((e) => e.type === 'tmux' && e.obs.server === 'up' && e.obs.panes.has(name));
+      await waitFor(() => has('a1'), { what: 'first poll' });
+      const polls = w.poller.polls;
+      tmux(socket, 'new-session', '-d', '-s', 'late', IDLE);
+      await waitFor(() => has('late'), { what: 'the new session through a control event', timeoutMs: 10_000 });
+      expect(w.poller.polls).toBeGreaterThan(polls);
+    } finally {
+      await w.stop();
+    }
   });
 });
