@@ -134,7 +134,11 @@ async function launchLocked(ctx: FleetContext, deps: LifecycleDeps, spec: AgentS
   else return done({ name, outcome: 'failed', mode, reason: `runtime ${spec.runtime} has no adapter and the roster gives no command: for ${name}` });
 
   // A session whose process exited (pane_dead) is replaced; the holder keeps the server alive meanwhile.
-  await ctx.tmux.ensureHolder();
+  try {
+    await ctx.tmux.ensureHolder();
+  } catch (e) {
+    return done({ name, outcome: 'failed', mode, reason: (e as Error).message });
+  }
   if (pane?.dead) await ctx.tmux.killSession(name);
   const wokenAt = deps.now();
   let sessionId: string;
