@@ -19,6 +19,8 @@ import { createFleetStore, initialState, type FleetStore } from '../store/index.
 import { broadcast } from '../delivery/broadcast.js';
 import { createFleetWatcher, type FleetWatcher, type FleetWatcherOptions } from '../watch/fleet-watcher.js';
 import { createTranscriptWatcher } from '../watch/transcripts.js';
+import { TmuxClient } from '../tmux/client.js';
+import { ControlClient } from '../tmux/control.js';
 import { realOps } from './ops.js';
 import { createTerminal, exitCodeFor, installExitHandlers, type ExitReason, type Terminal } from './terminal.js';
 
@@ -116,7 +118,7 @@ export async function runCockpit(opts: CockpitOptions): Promise<number> {
   const app = buildApp(store, ops);
 
   function mount(): void {
-    instance = render(app.element, {
+    const inst = render(app.element, {
       stdout,
       stdin,
       exitOnCtrlC: false,
@@ -130,11 +132,21 @@ export async function runCockpit(opts: CockpitOptions): Promise<number> {
         }
       },
     });
+    instance = inst;
+    // A render error unmounts Ink: treat it like an uncaught error (restore the terminal, exit 1).
+    inst.waitUntilExit().catch((e: unknown) => finish({ kind: 'error', error: e }));
   }
 
+  // tmux source (docs/BENCH.md): a control-mode connection — no process per tick, session/activity
+  // events instead of a 1 Hz poll, list-panes every 5 s as reconcile. FLEET_TMUX_SOURCE=poll: one
+  // spawned list-panes per second instead.
+  const control = process.env.FLEET_TMUX_SOURCE === 'poll' ? null : new ControlClient(ctx.socket, { fallback: ctx.tmux.runner });
+  if (control) void control.connect();
+  const viaControl = control ? new TmuxClient(ctx.socket, control) : ctx.tmux;
   const watcherOpts: FleetWatcherOptions = {
     sink: store,
-    tmux: ctx.tmux,
+    tmux: control ? { observe: (t) => control.observe(t), capturePane: (n, h) => viaControl.capturePane(n, h) } : ctx.tmux,
+    ...(control ? { events: control, pollMs: 5000 } : {}),
     paths: ctx.paths,
     rosterPath: ctx.rosterPath,
     roster: ctx.roster,
@@ -205,6 +217,7 @@ export async function runCockpit(opts: CockpitOptions): Promise<number> {
   supervisor?.release();
   store.dispose();
   await watcher.stop().catch(() => undefined);
+  await control?.close().catch(() => undefined);
   if (reason.kind === 'error') {
     const e = reason.error;
     process.stderr.write(`fleet top: ${sanitize(e instanceof Error ? (e.stack ?? e.message) : String(e))}\n`);
