@@ -30,7 +30,7 @@ interface Summary {
 function userTurns(f: TestFleet, name: string): string[] {
   const dir = claudeProjectDir(f.cwd(name), { CLAUDE_CONFIG_DIR: f.claudeHome });
   const out: string[] = [];
-  let files: string[] = [];
+  let files: string[];
   try {
     files = fs.readdirSync(dir).filter((x) => x.endsWith('.jsonl'));
   } catch {
