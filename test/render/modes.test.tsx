@@ -44,7 +44,7 @@ describe('actions from keys', () => {
     const m = mount(makeStore(crew()));
     await tick();
     await m.keys(' ', ' ', 'r');
-    let f = m.frame();
+    const f = m.frame();
     expect(f).toContain('Reset 2 agents?');
     expect(f).toMatch(/coder0\s+coder1/);
     expect(m.store.getState().ui.mode).toBe('confirm');
