@@ -44,7 +44,19 @@ export async function reset(ctx: FleetContext, name: string, opts: ResetOptions 
   const text = adapter ? resetText(opts.how, spec.reset, adapter.resetCommand(spec)) : null;
   if (!adapter || text === null) return restartFresh(ctx, deps, name, `runtime ${spec.runtime} cannot reset in place`);
 
-  const screen = await ctx.tmux.capturePane(name).catch(() => '');
+  let screen = await ctx.tmux.capturePane(name).catch(() => '');
+  let interrupted = false;
+  if (adapter.isWaiting(screen)) {
+    // Never type into a question: its Enter would answer it. Dismiss it with the interrupt key, or refuse.
+    if (adapter.interruptKey) {
+      await ctx.tmux.sendKeys(name, adapter.interruptKey);
+      interrupted = true;
+      screen = (await waitPaneSettled(ctx, deps, name, 3_000, 400)).screen;
+    }
+    if (adapter.isWaiting(screen)) {
+      return { name, outcome: 'refused', reason: `${name} is asking the operator a question; answer it (fleet attach ${name}) before resetting` };
+    }
+  }
   const draft = adapter.composerDraft(screen);
   if (draft !== null && draft.trim() !== '') {
     return { name, outcome: 'refused', reason: `${name}'s composer holds a draft (${JSON.stringify(draft.slice(0, 40))}); attach and clear it first` };
@@ -53,8 +65,7 @@ export async function reset(ctx: FleetContext, name: string, opts: ResetOptions 
   const before = await scanOf(deps, spec);
   const busyMs = ctx.roster.defaults.busyWindowSecs * 1000;
   const busy = before?.turnOpen === true || (before?.lastActivityMs != null && deps.now() - before.lastActivityMs < busyMs);
-  let interrupted = false;
-  if (busy && adapter.interruptKey) {
+  if (busy && !interrupted && adapter.interruptKey) {
     await ctx.tmux.sendKeys(name, adapter.interruptKey);
     interrupted = true;
     await waitPaneSettled(ctx, deps, name, 3_000, 400);

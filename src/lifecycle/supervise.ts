@@ -121,7 +121,17 @@ export function createSupervisor(ctx: FleetContext, opts: SupervisorOptions = {}
 
   const isSupervisor = (): boolean => guard.isHeld() && guard.stillMine();
 
-  async function tick(now = deps.now()): Promise<SuperviseReport> {
+  let inflight: Promise<SuperviseReport> | null = null;
+  /** Ticks never overlap: a tick asked for while one runs gets that one's report. */
+  function tick(now = deps.now()): Promise<SuperviseReport> {
+    if (inflight) return inflight;
+    inflight = runTick(now).finally(() => {
+      inflight = null;
+    });
+    return inflight;
+  }
+
+  async function runTick(now: number): Promise<SuperviseReport> {
     if (!isSupervisor() && !guard.tryAcquire(now)) {
       return { at: now, supervisor: false, holder: guard.holder(), actions: [] };
     }
@@ -147,9 +157,25 @@ export function createSupervisor(ctx: FleetContext, opts: SupervisorOptions = {}
       }),
     );
     for (const a of planSupervise({ roster: ctx.roster, panes, files, transcripts, now })) {
+      if (a.action === 'reap' && (await needsOperator(a.name))) continue;
       report.actions.push(await act(a));
     }
     return report;
+  }
+
+  /** An idle agent asking a question, or holding the operator's half-typed draft, is not reaped (both would be lost). */
+  async function needsOperator(name: string): Promise<boolean> {
+    const spec = ctx.roster.agents.find((x) => x.name === name);
+    const adapter = spec ? deps.adapterFor(spec.runtime) : undefined;
+    if (!adapter) return false;
+    let screen: string;
+    try {
+      screen = await ctx.tmux.capturePane(name);
+    } catch {
+      return true; // cannot look: leave it this tick
+    }
+    const draft = adapter.composerDraft(screen);
+    return adapter.isWaiting(screen) || (draft !== null && draft.trim() !== '');
   }
 
   async function act(a: PlannedAction): Promise<SuperviseActionResult> {

@@ -47,6 +47,18 @@ describe('fleet reset', () => {
     expect(all.some((x) => x.subtype === 'interrupted')).toBe(true);
   });
 
+  it('never types into a question the agent is asking (its Enter would answer it): refused', async () => {
+    const f = makeTestFleet();
+    f.writeRoster(`version: 1\nagents:\n  - name: a1\n    runtime: claude\n    cwd: ${f.cwd('a1')}\n    command: node ${STANDIN} --ask "Delete everything?"\n`);
+    expect((await f.fleet(['wake', 'a1'])).code).toBe(0);
+    await waitFor(() => tmux(f.socket, 'capture-pane', '-p', '-t', '=a1:').includes('Do you want to proceed?'), { what: 'question on screen' });
+    const r = await f.fleet(['reset', 'a1', '--json']);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ outcome: 'refused', reason: expect.stringContaining('asking the operator a question') });
+    expect(transcripts(f, 'a1')).toHaveLength(1);
+    expect(userTurns(transcripts(f, 'a1')[0]!)).toEqual([]);
+  });
+
   it('restarts fresh when the runtime cannot reset in place (shell)', async () => {
     const f = makeTestFleet();
     const cwd = f.cwd('sh1');

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { claudeProjectDir } from '../../src/runtimes/claude-paths.js';
 import { makeTestFleet, standinAgents, type TestFleet } from '../helpers/fleet-env.js';
-import { FLEET_BIN, tmux, waitFor } from '../helpers/tmux.js';
+import { FLEET_BIN, STANDIN, tmux, waitFor } from '../helpers/tmux.js';
 
 function sessions(f: TestFleet): string[] {
   try {
@@ -55,6 +55,28 @@ describe('fleet supervise', () => {
     // asleep now: the next wake resumes it
     const w = await f.fleet(['wake', 'a1', '--json']);
     expect(JSON.parse(w.stdout)).toMatchObject({ outcome: 'ready', mode: 'resume' });
+  });
+
+  it('does not reap an idle agent holding the operator\'s draft or asking a question', async () => {
+    const f = makeTestFleet();
+    const idle = '    idleSecs: 1\n';
+    f.writeRoster(
+      `version: 1\nagents:\n${standinAgents(f, ['a1', 'a2'], idle)}` +
+        `  - name: a3\n    runtime: claude\n    cwd: ${f.cwd('a3')}\n    command: node ${STANDIN} --ask "May I delete it?"\n${idle}`,
+    );
+    for (const n of ['a1', 'a2', 'a3']) expect((await f.fleet(['wake', n])).code).toBe(0);
+    tmux(f.socket, 'send-keys', '-t', '=a1:', '-l', 'half typed');
+    await waitFor(() => tmux(f.socket, 'capture-pane', '-p', '-t', '=a1:').includes('half typed'), { what: 'draft on screen' });
+    await waitFor(
+      async () => {
+        expect((await once(f)).code).toBe(0);
+        return !sessions(f).includes('a2');
+      },
+      { timeoutMs: 20_000, intervalMs: 500, what: 'a2 reaped' },
+    );
+    // a2 was idle as long as a1 and a3: those two were spared for their operator
+    expect((await once(f)).report.actions).toEqual([]);
+    expect(sessions(f)).toEqual(['_holder', 'a1', 'a3']);
   });
 
   it('forgets a gone session, and eagerly relaunches fresh one that died carrying a /new mark', async () => {
