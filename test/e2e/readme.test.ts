@@ -115,7 +115,8 @@ describe('README Quick start, followed literally in a fresh clone', () => {
     const subset = process.env.FLEET_E2E_FULL ? ' -- test/unit test/integration test/render test/faults' : ' -- test/unit';
     const t = await sh(cmds[2]! + subset, clone, 600_000);
     const summary = t.out.trim().split('\n').pop() ?? '';
-    expect(summary, t.out.slice(-4000)).toMatch(/^\d+ passed, 0 failed$/);
+    const why = t.out.split('\n').filter((l) => /✗|\berror\b|FAIL/.test(l)).slice(0, 30).join('\n');
+    expect(summary, `${why}\n…\n${t.out.slice(-2000)}`).toMatch(/^\d+ passed, 0 failed$/);
     expect(t.code).toBe(0);
   }, 900_000);
 });
