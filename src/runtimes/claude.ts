@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { AgentSpec, TranscriptObs } from '../domain/types.js';
 import { resolveClaudeProjectDir } from './claude-paths.js';
-import { garbageProblem, joinProblems, obs, parseJsonLines, readTail, sameText, scanDir, shellQuote } from './files.js';
+import { garbageProblem, joinProblems, obs, parseJsonLines, readTail, sameText, scanDir, shellQuote, missingProblem } from './files.js';
 import { boxedDraft, matchesAny, ruledDraft } from './screen.js';
 import type { Env, TranscriptAdapter } from './types.js';
 
@@ -110,7 +110,7 @@ export const claude: TranscriptAdapter = {
   async scan(spec, env): Promise<TranscriptObs> {
     const dir = claudeDir(spec, env);
     const d = await scanDir(dir, (n) => n.endsWith('.jsonl'));
-    if (d.missing || d.files.length === 0) return obs({ problem: d.problem });
+    if (d.missing || d.files.length === 0) return obs({ problem: d.missing ? missingProblem(spec, dir) : d.problem });
     const newest = d.files[0]!;
     const session = d.files.find((f) => SESSION_RE.test(path.basename(f.file)));
     let last = newest.mtimeMs;

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AgentSpec, TranscriptObs } from '../domain/types.js';
 import { realCwd } from './claude-paths.js';
-import { describeFsError, garbageProblem, joinProblems, MANY_FILES, MAX_STATS, obs, parseJsonLines, readTail, sameText, shellQuote, statAll, type FileStat } from './files.js';
+import { describeFsError, garbageProblem, joinProblems, MANY_FILES, MAX_STATS, obs, parseJsonLines, readTail, sameText, shellQuote, statAll, type FileStat, missingProblem } from './files.js';
 import { matchesAny, promptLineDraft } from './screen.js';
 import type { Env, TranscriptAdapter } from './types.js';
 
@@ -156,7 +156,7 @@ export const codex: TranscriptAdapter = {
     try {
       await fs.promises.access(root, fs.constants.R_OK | fs.constants.X_OK);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return obs({});
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return obs({ problem: missingProblem(spec, root) });
       return obs({ problem: describeFsError(root, e) });
     }
     const files: string[] = [];

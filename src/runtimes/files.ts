@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { TranscriptObs } from '../domain/types.js';
+import type { AgentSpec, TranscriptObs } from '../domain/types.js';
 
 /**
  * Bounded, never-throwing file helpers shared by the runtime adapters.
@@ -152,6 +152,11 @@ export function garbageProblem(file: string, p: ParsedLines): string | undefined
     return `${file}: ${p.bad} of ${p.bad + p.records.length} recent lines are not JSON records (garbage or another format)`;
   }
   return undefined;
+}
+
+/** A missing directory is normal (the agent never ran) unless the roster named it explicitly. */
+export function missingProblem(spec: AgentSpec, dir: string): string | undefined {
+  return spec.transcripts ? `transcripts: ${dir} (set in the roster for ${spec.name}) does not exist` : undefined;
 }
 
 export const EMPTY_OBS: TranscriptObs = {

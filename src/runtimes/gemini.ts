@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AgentSpec, TranscriptObs } from '../domain/types.js';
 import { realCwd } from './claude-paths.js';
-import { joinProblems, obs, sameText, scanDir } from './files.js';
+import { joinProblems, obs, sameText, scanDir, missingProblem } from './files.js';
 import { boxedDraft, matchesAny } from './screen.js';
 import type { Env, TranscriptAdapter } from './types.js';
 
@@ -84,9 +84,10 @@ export const gemini: TranscriptAdapter = {
   },
 
   async scan(spec, env): Promise<TranscriptObs> {
-    const d = await scanDir(geminiChatsDir(spec, env), (n) => n.startsWith('session-') && n.endsWith('.json'));
+    const dir = geminiChatsDir(spec, env);
+    const d = await scanDir(dir, (n) => n.startsWith('session-') && n.endsWith('.json'));
     const newest = d.files[0];
-    if (!newest) return obs({ problem: d.problem });
+    if (!newest) return obs({ problem: d.missing ? missingProblem(spec, dir) : d.problem });
     const { chat, problem } = await readChat(newest.file);
     const id = chat && typeof chat.sessionId === 'string' ? chat.sessionId : null;
     return obs({ lastActivityMs: newest.mtimeMs, sessionFile: newest.file, resumeRef: id, problem: joinProblems(d.problem, problem) });

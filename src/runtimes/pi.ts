@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AgentSpec, TranscriptObs } from '../domain/types.js';
 import { realCwd } from './claude-paths.js';
-import { garbageProblem, joinProblems, obs, parseJsonLines, readTail, sameText, scanDir, shellQuote } from './files.js';
+import { garbageProblem, joinProblems, obs, parseJsonLines, readTail, sameText, scanDir, shellQuote, missingProblem } from './files.js';
 import { screenLines } from './screen.js';
 import type { Env, TranscriptAdapter } from './types.js';
 
@@ -60,7 +60,7 @@ export const pi: TranscriptAdapter = {
     const dir = piSessionDir(spec, env);
     const d = await scanDir(dir, (n) => n.endsWith('.jsonl'));
     const newest = d.files[0];
-    if (!newest) return obs({ problem: d.problem });
+    if (!newest) return obs({ problem: d.missing ? missingProblem(spec, dir) : d.problem });
     const tail = await readTail(newest.file, 64 * 1024);
     return obs({
       lastActivityMs: newest.mtimeMs,

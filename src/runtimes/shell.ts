@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { TranscriptObs } from '../domain/types.js';
-import { obs, scanDir } from './files.js';
+import { obs, scanDir, missingProblem } from './files.js';
 import type { TranscriptAdapter } from './types.js';
 
 /**
@@ -26,7 +26,8 @@ export const shell: TranscriptAdapter = {
     if (!spec.transcripts) return obs({});
     const d = await scanDir(spec.transcripts, (n) => !n.startsWith('.'));
     const newest = d.files[0];
-    return obs({ lastActivityMs: newest?.mtimeMs ?? null, sessionFile: newest?.file ?? null, problem: d.problem });
+    const problem = d.missing ? missingProblem(spec, spec.transcripts) : d.problem;
+    return obs({ lastActivityMs: newest?.mtimeMs ?? null, sessionFile: newest?.file ?? null, problem });
   },
 
   resetCommand(spec) {

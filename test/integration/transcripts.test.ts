@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AgentSpec, TranscriptObs } from '../../src/domain/types.js';
 import { claudeProjectDir } from '../../src/runtimes/claude-paths.js';
 import { createTranscriptWatcher, type TranscriptWatcher } from '../../src/watch/transcripts.js';
+import { makeTestFleet } from '../helpers/fleet-env.js';
 import { tempDir, waitFor } from '../helpers/tmux.js';
 
 const rec = (o: unknown): string => JSON.stringify(o) + '\n';
@@ -158,5 +159,20 @@ describe('transcript watcher (real chokidar, real files)', () => {
     await w.refresh('a'); // unknown now: a no-op
     expect(seen.get('a')).toBe(aBefore);
     await w.stop();
+  });
+
+  it('fleet doctor names transcript problems (garbage, a missing transcripts: override) and still exits 0', async () => {
+    const f = makeTestFleet();
+    const cwd = f.cwd('g1');
+    const dir = claudeProjectDir(cwd, { CLAUDE_CONFIG_DIR: f.claudeHome });
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'x.jsonl'), '\u0000\u0001garbage\nnot json either\n');
+    const missing = path.join(f.root, 'nowhere');
+    f.writeRoster(`version: 1\nagents:\n  - name: g1\n    runtime: claude\n    cwd: ${cwd}\n    command: node\n  - name: g2\n    runtime: pi\n    cwd: ${f.cwd('g2')}\n    command: node\n    transcripts: ${missing}\n  - name: ok1\n    runtime: claude\n    cwd: ${f.cwd('ok1')}\n    command: node\n`);
+    const r = await f.fleet(['doctor']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/transcripts g1: .*x\.jsonl: 2 of 2 recent lines are not JSON records/);
+    expect(r.stdout).toContain(`transcripts g2: transcripts: ${missing} (set in the roster for g2) does not exist`);
+    expect(r.stdout).not.toContain('transcripts ok1');
   });
 });
