@@ -17,6 +17,8 @@ export interface AttachPlan {
   inside: boolean;
   /** Present when the agent had to be woken first. */
   woke?: WakeResult;
+  /** Call when the operator comes back (tmux returned): the reaper's grace period runs from then. */
+  detached(): void;
 }
 
 function realpathOr(p: string): string {
@@ -59,7 +61,7 @@ export async function prepareAttach(
   const inside = insideSameServer(env.TMUX, env.TMUX ? await ctx.tmux.socketPath() : null);
   const argv = ['tmux', ...(await ctx.tmux.attachArgs(name, inside))];
   const runEnv = inside ? Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined)) : tmuxClientEnv(env);
-  const plan: AttachPlan = { name, argv, env: runEnv, inside };
+  const plan: AttachPlan = { name, argv, env: runEnv, inside, detached: () => updateWakeRecord(ctx.paths, name, { attachedAt: deps.now() }) };
   if (woke) plan.woke = woke;
   return plan;
 }
@@ -76,7 +78,7 @@ export async function attach(ctx: FleetContext, name: string, depsIn?: Partial<L
   const [bin = 'tmux', ...args] = plan.argv;
   const r = await execa(bin, args, { stdio: 'inherit', env: plan.env, extendEnv: false, reject: false });
   // The grace period runs from when the operator left, not from when they arrived.
-  updateWakeRecord(ctx.paths, name, { attachedAt: deps.now() });
+  plan.detached();
   const out: AttachResult = { name, outcome: r.exitCode === 0 ? (plan.inside ? 'switched' : 'detached') : 'failed' };
   if (r.exitCode !== 0) out.reason = `tmux exited with status ${r.exitCode ?? '?'}`;
   if (plan.woke) out.woke = plan.woke;

@@ -22,10 +22,13 @@ describe('fleet attach', () => {
       await waitFor(() => tmux(f.socket, 'list-clients', '-F', '#{client_session}').trim() === 'a1', { what: 'a client on a1' });
       expect(wakeRec(f, 'a1').attachedAt).toBeGreaterThanOrEqual(before);
 
+      const attachedAt = wakeRec(f, 'a1').attachedAt!;
+      await waitFor(() => Date.now() > attachedAt + 5, { what: 'clock moved' });
       tmux(outer, 'send-keys', '-t', '=op:', 'C-b', 'd');
       await waitFor(() => tmux(outer, 'capture-pane', '-p', '-t', '=op:').includes('ATTACH-RC=0'), { timeoutMs: 20_000, what: 'fleet attach returned' });
       expect(tmux(f.socket, 'list-clients').trim()).toBe('');
       expect(tmux(f.socket, 'list-sessions', '-F', '#{session_name}')).toContain('a1'); // detaching leaves the agent running
+      expect(wakeRec(f, 'a1').attachedAt).toBeGreaterThan(attachedAt); // the reaper's grace runs from the detach
     } finally {
       killTestServer(outer);
     }
