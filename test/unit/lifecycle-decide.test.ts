@@ -136,3 +136,38 @@ describe('planSupervise', () => {
     expect(plan(spec('a'), undefined, files({ wake: null, newMark: true }))).toEqual([]);
   });
 });
+
+describe('screenTail (agent screen text in reasons)', () => {
+  it('keeps the last non-blank lines, sanitised to one line each, bounded', async () => {
+    const { screenTail } = await import('../../src/lifecycle/common.js');
+    const screen = 'boot\n\n\u001b]0;pwned\u0007error: \u001b[31mbad\u001b[0m\rthing\n\n\nPane is dead (status 3)\n';
+    const t = screenTail(screen);
+    expect(t).toBe('boot | error: badthing | Pane is dead (status 3)');
+    expect(t).not.toMatch(/[\u0000-\u001f]/);
+    expect(screenTail('x'.repeat(1000)).length).toBeLessThanOrEqual(300);
+  });
+});
+
+describe('printResult (CLI line for a lifecycle result)', () => {
+  it('prints success on stdout, failure on stderr with exit 1, sanitising the reason', async () => {
+    const { printResult } = await import('../../src/cli/verbs/wake.js');
+    const out: string[] = [];
+    const err: string[] = [];
+    const o = process.stdout.write.bind(process.stdout);
+    const e = process.stderr.write.bind(process.stderr);
+    process.stdout.write = ((s: string) => (out.push(s), true)) as typeof process.stdout.write;
+    process.stderr.write = ((s: string) => (err.push(s), true)) as typeof process.stderr.write;
+    try {
+      expect(printResult(false, { name: 'a1', outcome: 'ready', mode: 'fresh' }, true)).toBe(0);
+      expect(printResult(false, { name: 'a1', outcome: 'already-live' }, true)).toBe(0);
+      expect(printResult(false, { name: 'a1', outcome: 'failed', reason: 'the agent exited: \u001b]52;c;aGk=\u0007oops' }, false)).toBe(1);
+      expect(printResult(false, { name: 'a1', outcome: 'refused', reason: 'a1 is stopped — run fleet start a1' }, false)).toBe(1);
+      expect(printResult(true, { name: 'a1', outcome: 'refused', reason: 'x' }, false)).toBe(1);
+    } finally {
+      process.stdout.write = o;
+      process.stderr.write = e;
+    }
+    expect(out).toEqual(['a1: ready (fresh)\n', 'a1: already live\n', '{"name":"a1","outcome":"refused","reason":"x"}\n']);
+    expect(err).toEqual(['fleet: a1: failed: the agent exited: oops\n', 'fleet: a1 is stopped — run fleet start a1\n', 'fleet: x\n']);
+  });
+});
