@@ -182,6 +182,22 @@ export class TmuxClient {
     }
   }
 
+  /**
+   * paste() in ONE tmux client: `load-buffer -b <unique> - ; paste-buffer -p -r -d -b <unique> -t =name:`
+   * (same commands, same order, half the processes — broadcast to hundreds of agents). On failure the
+   * buffer is deleted.
+   */
+  async pasteChained(name: string, text: string): Promise<void> {
+    this.checkName(name);
+    const buf = `fleet-${process.pid}-${randomBytes(6).toString('hex')}`;
+    try {
+      await this.must(['load-buffer', '-b', buf, '-', ';', 'paste-buffer', '-p', '-r', '-d', '-b', buf, '-t', paneTarget(name)], text);
+    } catch (e) {
+      await this.run(['delete-buffer', '-b', buf]).catch(() => undefined);
+      throw e;
+    }
+  }
+
   async attachArgs(name: string, insideSameServer: boolean): Promise<string[]> {
     this.checkName(name);
     return insideSameServer
