@@ -168,6 +168,19 @@ describe('fleet demo (CLI)', () => {
     });
   }
 
+  it('without a terminal (and without --headless) refuses with exit 2 before starting anything', async () => {
+    const tmp = tempDir('fleet-demo-notty-');
+    const r = spawn(process.execPath, [FLEET_BIN, 'demo'], { env: { ...tmuxClientEnv(), TMPDIR: tmp }, stdio: ['pipe', 'pipe', 'pipe'] });
+    children.push(r);
+    let err = '';
+    r.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    const code = await new Promise<number | null>((res) => r.on('exit', (c) => res(c)));
+    expect(code).toBe(2);
+    expect(err).toMatch(/fleet demo needs a terminal.*--headless/);
+    expect(fs.readdirSync(tmp)).toEqual([]);
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
   it('refuses --socket, --roster and --state-dir with exit 2 and a clear message', async () => {
     const r = runFleet(['demo', '--socket', 'mine']);
     const end = await r.exited;
