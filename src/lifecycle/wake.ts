@@ -110,6 +110,9 @@ async function launchLocked(ctx: FleetContext, deps: LifecycleDeps, spec: AgentS
   if (pane && !pane.dead) {
     const r: WakeResult = { name, outcome: 'already-live' };
     if (opts.task) {
+      // Woken a moment ago by someone else: let it come up before pasting into it.
+      const w = files.wake;
+      if (w && w.sessionId === pane.sessionId && deps.now() - w.wokenAt < bootMs) await waitPaneSettled(ctx, deps, name, Math.max(0, w.wokenAt + bootMs - deps.now()));
       r.task = await deliverTask(ctx, deps, spec, opts.task);
       if (!okDelivery(r.task)) return done({ ...r, outcome: 'failed', reason: `live, but the task was not delivered: ${r.task.state}${r.task.reason ? ` (${r.task.reason})` : ''}` });
     }
