@@ -97,6 +97,12 @@ export interface TranscriptObs {
   turnOpen: boolean | undefined;
   /** Why the transcripts could not be read fully (unreadable dir, garbage, too many files). */
   problem: string | undefined;
+  /**
+   * false: the transcript rules out a question waiting for the operator (e.g. Claude's last record is a plain
+   * prompt or an ended turn, not a pending tool call), so a one-shot `fleet ls` skips the screen check.
+   * undefined: no opinion (check the screen).
+   */
+  mayAsk?: boolean | undefined;
 }
 
 /** What a capture of the agent's pane showed, and when. */
