@@ -8,10 +8,11 @@ export const ENTER_SEQ = '\u001b[?1049h\u001b[H\u001b[2J\u001b[?25l';
 /**
  * Leave: reset SGR, turn off every mode an app (or a crash mid-frame) may leave on — mouse reporting,
  * bracketed paste, focus events, application cursor keys, kitty keyboard — show the cursor, leave the
- * alternate screen.
+ * alternate screen, and show the cursor once more (some terminals restore the alternate screen's
+ * cursor mode when leaving it).
  */
 export const LEAVE_SEQ =
-  '\u001b[0m\u001b[?1000l\u001b[?1002l\u001b[?1003l\u001b[?1006l\u001b[?2004l\u001b[?1004l\u001b[?1l\u001b[<u\u001b[?25h\u001b[?1049l';
+  '\u001b[0m\u001b[?1000l\u001b[?1002l\u001b[?1003l\u001b[?1006l\u001b[?2004l\u001b[?1004l\u001b[?1l\u001b[<u\u001b[?25h\u001b[?1049l\u001b[?25h';
 
 export interface TermOut {
   write(s: string): boolean;

@@ -25,8 +25,8 @@ describe('terminal setup and restore', () => {
     const left = t.out.slice(1).join('');
     expect(left).toBe(LEAVE_SEQ);
     for (const seq of ['\u001b[?25h', '\u001b[?1049l', '\u001b[?2004l', '\u001b[?1000l', '\u001b[?1006l', '\u001b[0m']) expect(left).toContain(seq);
-    // the alternate screen is left last, so the reset modes apply to the main screen too
-    expect(left.endsWith('\u001b[?1049l')).toBe(true);
+    // the cursor is shown again after leaving the alternate screen (its mode may be restored on leaving)
+    expect(left.endsWith('\u001b[?1049l\u001b[?25h')).toBe(true);
     expect(t.raw).toEqual([false]);
   });
 
