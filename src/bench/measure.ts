@@ -149,3 +149,43 @@ export async function measureWindow(pid: number, serverPid: number, windowMs: nu
   const server = (procCpu(serverPid)?.self ?? 0) - s0;
   return { pctCore: ((fleet + server) / dt) * 100, fleetPct: (fleet / dt) * 100, serverPct: (server / dt) * 100, rssMb: rssMb(pid) };
 }
+
+export interface CaptureResult {
+  perAgent: PeerResult;
+  chained: PeerResult;
+  control: PeerResult;
+}
+
+/** A burst of screen checks for k panes three ways: one process each, ONE chained client, the control connection. */
+export async function measureCaptures(socket: string, names: readonly string[], serverPid: number, ctl: { runMany(c: string[][]): Promise<{ exitCode: number; stdout: string }[]> }): Promise<CaptureResult> {
+  const run = async (f: () => Promise<number>): Promise<PeerResult> => {
+    const t0 = performance.now();
+    const c0 = selfCpu();
+    const s0 = procCpu(serverPid)?.self ?? 0;
+    const spawned = await f();
+    const server = (procCpu(serverPid)?.self ?? 0) - s0;
+    return { wallMs: performance.now() - t0, cpuMs: selfCpu() - c0 + server, spawned };
+  };
+  const runner = new ExecaTmuxRunner(socket);
+  const cap = (n: string): string[] => ['capture-pane', '-p', '-t', `=${n}:`];
+  const check = (ok: boolean, what: string): void => {
+    if (!ok) throw new Error(`capture burst (${what}) did not return every pane`);
+  };
+  const perAgent = await run(async () => {
+    for (const n of names) check((await runner.run(cap(n))).exitCode === 0, 'per agent');
+    return names.length;
+  });
+  const chained = await run(async () => {
+    const args: string[] = [];
+    for (const n of names) args.push(...(args.length ? [';'] : []), ...cap(n), ';', 'display-message', '-p', '\u001e');
+    const r = await runner.run(args, { timeoutMs: 30_000 });
+    check(r.exitCode === 0 && r.stdout.split('\u001e\n').length - 1 === names.length, 'chained');
+    return 1;
+  });
+  const control = await run(async () => {
+    const rs = await ctl.runMany(names.map(cap));
+    check(rs.every((r) => r.exitCode === 0), 'control');
+    return 0;
+  });
+  return { perAgent, chained, control };
+}

@@ -1,0 +1,120 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ControlClient } from '../tmux/control.js';
+import { measureWindow, type Dist, type WindowResult } from './measure.js';
+import { descendants, median, quantile } from './proc.js';
+import type { SynthFleet } from './synth.js';
+
+/**
+ * The real `fleet top` (built bundle) in a tmux pane on the bench socket, driven like an operator:
+ * keys through send-keys, the screen read back with capture-pane — both over the control-mode
+ * connection, so polling the screen every few ms spawns nothing and costs the server < 1 ms.
+ */
+export const TOP_SESSION = '_bench_top';
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const dist = (xs: readonly number[]): Dist => ({ median: median(xs), p95: quantile(xs, 0.95) });
+
+export interface CockpitResult {
+  /** Spawn of the pane → the header drawn on screen (ms), and fleet's own report (process uptime at first render). */
+  firstFrameMs: number;
+  firstFrameSelfMs: number | null;
+  /** → every agent counted in the header. */
+  fullFrameMs: number;
+  keyToFrame: Dist;
+  transcriptToScreen: Dist;
+  idle: WindowResult;
+  busy: WindowResult | null;
+  rssMb: number | null;
+}
+
+async function screen(ctl: ControlClient, escapes = false): Promise<string> {
+  const r = await ctl.run(['capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', `=${TOP_SESSION}:`]);
+  if (r.exitCode !== 0) throw new Error(`capture of fleet top failed: ${r.stderr.trim()}`);
+  return r.stdout;
+}
+
+async function until(ctl: ControlClient, ok: (s: string) => boolean, timeoutMs: number, what: string, escapes = false): Promise<number> {
+  const t0 = performance.now();
+  for (;;) {
+    const s = await screen(ctl, escapes);
+    if (ok(s)) return performance.now();
+    if (performance.now() - t0 > timeoutMs) throw new Error(`fleet top: timed out waiting for ${what}; screen:\n${s.split('\n').slice(0, 8).join('\n')}`);
+    await sleep(2);
+  }
+}
+
+/** Starts fleet top, measures, quits it. `busyPhase` switches writers on for the busy window. */
+export async function measureCockpit(
+  f: SynthFleet,
+  ctl: ControlClient,
+  o: { fleetBin: string; serverPid: number; windowMs: number; source: 'control' | 'poll'; keySamples: number; writeSamples: number; busyPhase?: () => Promise<() => Promise<void>> },
+): Promise<CockpitResult> {
+  const n = f.names.length;
+  const errFile = path.join(f.root, `top-${n}.stderr`);
+  const cmd = `exec ${process.execPath} ${o.fleetBin} top --socket ${f.socket} --roster ${f.roster} --state-dir ${f.stateDir} 2>>${errFile}`;
+  const env = ['-e', `CLAUDE_CONFIG_DIR=${f.claudeHome}`, '-e', 'FLEET_BENCH_FIRST_FRAME=1', '-e', 'TERM=xterm-256color', '-e', `FLEET_TMUX_SOURCE=${o.source}`];
+  const t0 = performance.now();
+  const r = await ctl.run(['new-session', '-d', '-s', TOP_SESSION, '-x', '200', '-y', '60', ...env, cmd]);
+  if (r.exitCode !== 0) throw new Error(`cannot start fleet top: ${r.stderr.trim()}`);
+  try {
+    const header = /fleet fleet-bench-\S+ .*│ (\d+) agents/;
+    const first = await until(ctl, (s) => header.test(s), 20_000, 'the first frame');
+    const full = await until(ctl, (s) => Number(header.exec(s)?.[1] ?? -1) >= n, 30_000, `${n} agents in the header`);
+    const selfMs = /first frame after (\d+) ms/.exec(fs.existsSync(errFile) ? fs.readFileSync(errFile, 'utf8') : '')?.[1];
+    const panePid = Number((await ctl.run(['display-message', '-p', '-t', `=${TOP_SESSION}:`, '#{pane_pid}'])).stdout.trim());
+    await sleep(3_000); // start-up work (first transcript scan, supervisor's first tick) settles
+
+    // key → frame: j/k move the selection; the frame is there when the screen (with attributes) changes.
+    const keys: number[] = [];
+    for (let i = 0; i < o.keySamples; i++) {
+      const before = await screen(ctl, true);
+      const k0 = performance.now();
+      await ctl.run(['send-keys', '-t', `=${TOP_SESSION}:`, i % 2 ? 'k' : 'j']);
+      const k1 = await until(ctl, (s) => s !== before, 5_000, 'a frame after a key', true);
+      keys.push(k1 - k0);
+      await sleep(30);
+    }
+
+    // transcript write → the row shows busy. Agents the busy phase never touches (index % 10 != 0).
+    const writes: number[] = [];
+    const picks = f.names.filter((_, i) => i % 10 === 5).slice(0, o.writeSamples);
+    for (const name of picks) {
+      const row = new RegExp(`^\\s*(?:● )?${name}\\b.*\\bbusy\\b`, 'm');
+      // Start from a row that is not busy (a fresh fleet's first records are < 8 s old).
+      const idleAt = await until(ctl, (s) => !row.test(s), 15_000, `${name} not busy`).catch(() => null);
+      if (idleAt === null) continue;
+      const w0 = performance.now();
+      fs.appendFileSync(f.transcriptOf(name), `${JSON.stringify({ type: 'assistant', sessionId: 'bench', message: { role: 'assistant', content: [{ type: 'text', text: 'bench write' }] } })}\n`);
+      const w1 = await until(ctl, (s) => row.test(s), 10_000, `${name} busy on screen`);
+      writes.push(w1 - w0);
+    }
+
+    const nodePid = [panePid, ...descendants(panePid)].find((p) => fs.existsSync(`/proc/${p}/comm`) && fs.readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'node') ?? panePid;
+    if (writes.length > 0) await sleep(9_000); // rows written above fall back to idle (busy window 8 s) before the idle window
+    const idle = await measureWindow(nodePid, o.serverPid, o.windowMs);
+    let busy: WindowResult | null = null;
+    if (o.busyPhase) {
+      const undo = await o.busyPhase();
+      try {
+        await sleep(1_500);
+        busy = await measureWindow(nodePid, o.serverPid, o.windowMs);
+      } finally {
+        await undo();
+      }
+    }
+    return {
+      firstFrameMs: first - t0,
+      firstFrameSelfMs: selfMs ? Number(selfMs) : null,
+      fullFrameMs: full - t0,
+      keyToFrame: dist(keys),
+      transcriptToScreen: dist(writes),
+      idle,
+      busy,
+      rssMb: busy?.rssMb ?? idle.rssMb,
+    };
+  } finally {
+    await ctl.run(['send-keys', '-t', `=${TOP_SESSION}:`, 'q']);
+    await sleep(300);
+    await ctl.run(['kill-session', '-t', `=${TOP_SESSION}`]);
+  }
+}
