@@ -6,7 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFile, execFileSync } from 'node:child_process';
-import { FLEET_BIN, tempDir } from '../helpers/tmux.js';
+import { afterEach } from 'vitest';
+import { FLEET_BIN, killTestServer, tempDir, testSocket, tmux } from '../helpers/tmux.js';
 import type { TestFleet } from '../helpers/fleet-env.js';
 
 export interface RunResult {
@@ -61,22 +62,25 @@ export interface FakeTmux {
   dir: string;
   /** Every call so far: argv (without the program) and the TMUX variable the call saw. */
   calls(): { argv: string[]; tmuxEnv: string }[];
+  /** 'slow' mode: the most calls whose argv matches `re` that were in flight at once. */
+  maxInFlight(re: RegExp): number;
 }
 
 /**
  * A `tmux` on PATH that logs each call, then: 'pass' runs the real tmux; 'slow' sleeps `sleepSecs`
- * first; 'hang' becomes a process that never answers; 'garbage' prints `garbage` and exits 0.
+ * first (and logs start/end times for maxInFlight); 'hang' becomes a process that never answers; 'garbage' prints `garbage` and exits 0.
  */
 export function fakeTmux(mode: 'pass' | 'slow' | 'hang' | 'garbage', o: { sleepSecs?: number; garbage?: string } = {}): FakeTmux {
   const dir = tempDir('fleet-fake-tmux-');
   const log = path.join(dir, 'calls.log');
   const garbageFile = path.join(dir, 'garbage.txt');
+  const events = path.join(dir, 'events.log');
   fs.writeFileSync(garbageFile, o.garbage ?? '');
   const body = [
     '#!/bin/sh',
     // one line per call: TMUX value, then the argv joined by US (0x1f)
     `{ printf '%s\\036' "$TMUX"; for a in "$@"; do printf '%s\\037' "$a"; done; printf '\\n'; } >> '${log}'`,
-    mode === 'slow' ? `sleep ${o.sleepSecs ?? 30}` : '',
+    mode === 'slow' ? `echo "S $(date +%s.%N) $$ $*" >> '${events}'; sleep ${o.sleepSecs ?? 30}; '${REAL_TMUX}' "$@"; rc=$?; echo "E $(date +%s.%N) $$" >> '${events}'; exit $rc` : '',
     mode === 'hang' ? `exec sleep ${o.sleepSecs ?? 60}` : '',
     mode === 'garbage' ? `cat '${garbageFile}'; exit 0` : '',
     `exec '${REAL_TMUX}' "$@"`,
@@ -84,6 +88,28 @@ export function fakeTmux(mode: 'pass' | 'slow' | 'hang' | 'garbage', o: { sleepS
   fs.writeFileSync(path.join(dir, 'tmux'), body + '\n', { mode: 0o755 });
   return {
     dir,
+    maxInFlight(re) {
+      let text: string;
+      try {
+        text = fs.readFileSync(events, 'utf8');
+      } catch {
+        return 0;
+      }
+      const ev: { t: number; d: number }[] = [];
+      const watched = new Set<string>();
+      for (const line of text.split('\n')) {
+        const [kind, t, pid, ...rest] = line.split(' ');
+        if (kind === 'S' && re.test(rest.join(' '))) {
+          watched.add(pid!);
+          ev.push({ t: Number(t), d: 1 });
+        } else if (kind === 'E' && watched.has(pid!)) ev.push({ t: Number(t), d: -1 });
+      }
+      ev.sort((a, b) => a.t - b.t || a.d - b.d);
+      let cur = 0;
+      let max = 0;
+      for (const e of ev) max = Math.max(max, (cur += e.d));
+      return max;
+    },
     calls() {
       let text: string;
       try {
@@ -155,4 +181,73 @@ export function controlBytes(buf: Buffer): number[] {
     if ((c < 0x20 && c !== 0x0a && c !== 0x09) || (c >= 0x7f && c <= 0x9f)) bad.push(c);
   }
   return bad;
+}
+
+export interface Cockpit {
+  /** The private tmux server the cockpit's terminal lives on (not the fleet's). */
+  viewSocket: string;
+  /** The visible screen of the cockpit's terminal (plain text). */
+  screen(): string;
+  /** Every byte the cockpit's terminal received so far (tmux pipe-pane). */
+  raw(): Buffer;
+  /** Types tmux key names into the terminal. */
+  keys(...keys: string[]): void;
+  /** The pid of the shell the cockpit runs in. */
+  shellPid(): number;
+  /** The cockpit process (the shell's child), or null once it has exited. */
+  cockpitPid(): number | null;
+  /** A tmux format of the cockpit's pane (e.g. '#{alternate_on}'). */
+  pane(format: string): string;
+  kill(): void;
+}
+
+const cockpits: Cockpit[] = [];
+afterEach(() => {
+  for (const c of cockpits.splice(0)) c.kill();
+});
+
+/**
+ * Runs `fleet top` (plus args) in a shell inside a pane of its OWN private tmux server, with the test
+ * fleet's env, the pane's output bytes logged by pipe-pane. The shell stays after the cockpit exits.
+ */
+export function startCockpit(f: TestFleet, args: string[] = [], extraEnv: Record<string, string> = {}): Cockpit {
+  const viewSocket = testSocket();
+  const dir = tempDir('fleet-cockpit-');
+  const log = path.join(dir, 'bytes.log');
+  fs.writeFileSync(log, '');
+  const env = { ...f.env, ...extraEnv, TERM: 'xterm-256color', PS1: '$ ' };
+  const envArgs = Object.entries(env)
+    .filter(([k]) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(k))
+    .map(([k, v]) => `${k}=${shQuote(v)}`)
+    .join(' ');
+  tmux(viewSocket, 'new-session', '-d', '-s', 'view', '-x', '160', '-y', '45', `env -i ${envArgs} sh`);
+  tmux(viewSocket, 'pipe-pane', '-o', '-t', '=view:', `cat >> ${shQuote(log)}`);
+  tmux(viewSocket, 'send-keys', '-t', '=view:', '-l', `exec 2>${shQuote(path.join(dir, 'stderr.log'))}; ${shQuote(process.execPath)} ${shQuote(FLEET_BIN)} top ${args.map(shQuote).join(' ')}; echo "COCKPIT-EXIT:$?"`);
+  tmux(viewSocket, 'send-keys', '-t', '=view:', 'Enter');
+  const c: Cockpit = {
+    viewSocket,
+    screen: () => tmux(viewSocket, 'capture-pane', '-p', '-t', '=view:'),
+    raw: () => fs.readFileSync(log),
+    keys: (...k) => {
+      tmux(viewSocket, 'send-keys', '-t', '=view:', ...k);
+    },
+    shellPid: () => Number(tmux(viewSocket, 'display-message', '-p', '-t', '=view:', '#{pane_pid}').trim()),
+    cockpitPid: () => {
+      const sh = c.shellPid();
+      try {
+        const kids = fs.readFileSync(`/proc/${sh}/task/${sh}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+        return kids[0] ?? null;
+      } catch {
+        return null;
+      }
+    },
+    pane: (format) => tmux(viewSocket, 'display-message', '-p', '-t', '=view:', format).trim(),
+    kill: () => killTestServer(viewSocket),
+  };
+  cockpits.push(c);
+  return c;
+}
+
+export function shQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
 }

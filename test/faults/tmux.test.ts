@@ -9,9 +9,9 @@ import { describe, expect, test } from 'vitest';
 import { NameError } from '../../src/domain/names.js';
 import { TmuxClient } from '../../src/tmux/client.js';
 import type { RunOptions, RunResult, TmuxRunner } from '../../src/tmux/runner.js';
-import { makeTestFleet, type TestFleet } from '../helpers/fleet-env.js';
+import { makeTestFleet, standinAgents, type TestFleet } from '../helpers/fleet-env.js';
 import { killTestServer, testSocket, tmux, waitFor } from '../helpers/tmux.js';
-import { controlBytes, fakeTmux, pathWith, roster, runFleet, shellAgent } from './helpers.js';
+import { controlBytes, fakeTmux, pathWith, roster, runFleet, shellAgent, startCockpit } from './helpers.js';
 
 interface Row {
   name: string;
@@ -290,4 +290,43 @@ describe('tmux client guards', () => {
     expect(targets.length).toBeGreaterThanOrEqual(5);
     for (const t of targets) expect(t).toMatch(/^=a1:?$/);
   });
+});
+
+describe('under a running cockpit', () => {
+  const rowState = (screen: string, name: string): string | undefined => new RegExp(`^\\S*\\s+${name}\\s+\\S+\\s+(\\S+)`, 'm').exec(screen)?.[1];
+
+  test('tmux server killed under the cockpit: a banner, no crash, agents asleep; recovery when a server returns', async () => {
+    const f = makeTestFleet();
+    f.writeRoster(roster(standinAgents(f, ['a1', 'a2'])));
+    expect((await runFleet(f, ['wake', 'a1'])).code).toBe(0);
+    const c = startCockpit(f);
+    await waitFor(() => LIVE.includes(rowState(c.screen(), 'a1') ?? ''), { timeoutMs: 20_000, what: 'cockpit shows a1 live' });
+    const pid = c.cockpitPid();
+    killTestServer(f.socket);
+    await waitFor(() => /tmux server/.test(c.screen()) && rowState(c.screen(), 'a1') === 'asleep', { timeoutMs: 20_000, what: 'banner and a1 asleep' });
+    expect(c.cockpitPid()).toBe(pid);
+    expect((await runFleet(f, ['wake', 'a2'])).code).toBe(0);
+    await waitFor(() => LIVE.includes(rowState(c.screen(), 'a2') ?? '') && !/tmux server/.test(c.screen()), { timeoutMs: 20_000, what: 'a2 live, banner gone' });
+    expect(rowState(c.screen(), 'a1')).toBe('asleep');
+    expect(c.cockpitPid()).toBe(pid);
+  }, 90_000);
+
+  test('a slow tmux (2 s per call) under the polling cockpit: no pile-up of list-panes (one in flight per observer), no fork storm', async () => {
+    const f = makeTestFleet();
+    f.writeRoster(roster(shellAgent(f, 'a1') + shellAgent(f, 'a2')));
+    startSession(f, 'a1');
+    const fake = fakeTmux('slow', { sleepSecs: 2 });
+    const t0 = Date.now();
+    const c = startCockpit(f, [], { PATH: pathWith(fake.dir), FLEET_TMUX_SOURCE: 'poll' });
+    await waitFor(() => /a1/.test(c.screen()), { timeoutMs: 30_000, what: 'cockpit up' });
+    await waitFor(() => fake.calls().filter((x) => x.argv.includes('list-panes')).length >= 4, { timeoutMs: 40_000, what: 'four polls' });
+    const started = Date.now();
+    await waitFor(() => Date.now() - started > 6_000, { timeoutMs: 10_000, intervalMs: 500 });
+    // two observers, each never overlapping itself: the grid's poller and the supervisor's tick
+    expect(fake.maxInFlight(/list-panes/)).toBeLessThanOrEqual(2);
+    // no pile-up: every call takes >= 2 s and each observer waits for its own: <= 1 list-panes/s in all
+    const secs = (Date.now() - t0) / 1000;
+    expect(fake.calls().filter((x) => x.argv.includes('list-panes')).length).toBeLessThanOrEqual(Math.ceil(secs) + 2);
+    expect(c.cockpitPid()).not.toBeNull();
+  }, 120_000);
 });
