@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -181,6 +182,43 @@ describe('fleet demo (CLI)', () => {
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
+  for (const how of ['q', 'closing the terminal (SIGHUP)', 'SIGTERM'] as const) {
+    it(`the cockpit on the demo fleet, ended by ${how}, removes the demo`, async () => {
+      const outer = testSocket();
+      sockets.push(outer);
+      tmux(outer, 'new-session', '-d', '-s', 'term', '-x', '140', '-y', '40', 'sh', '-c', `exec env TERM=xterm-256color ${JSON.stringify(process.execPath)} ${JSON.stringify(FLEET_BIN)} demo`);
+      tmux(outer, 'set-option', '-w', '-t', '=term:', 'remain-on-exit', 'on');
+      const screen = await waitFor(() => {
+        const text = tmux(outer, 'capture-pane', '-p', '-t', '=term:');
+        return DEMO_AGENTS.every((a) => text.includes(a.name)) && text.includes(DEMO_STRAY) ? text : null;
+      }, { timeoutMs: 30_000, intervalMs: 200, what: 'the grid with every demo agent' });
+      const socket = /fleet-demo-\d+-[0-9a-f]{8}/.exec(screen)?.[0];
+      expect(socket, screen).toBeDefined();
+      const pid = Number(tmux(outer, 'display-message', '-p', '-t', '=term:', '#{pane_pid}').trim());
+      const root = fs.readdirSync(tempParent()).map((f) => path.join(tempParent(), f)).find((d) => {
+        try {
+          return fs.readFileSync(path.join(d, 'fleet.yaml'), 'utf8').includes(socket!);
+        } catch {
+          return false;
+        }
+      });
+      expect(root).toBeDefined();
+
+      if (how === 'q') tmux(outer, 'send-keys', '-t', '=term:', 'q');
+      else if (how === 'SIGTERM') process.kill(pid, 'SIGTERM');
+      else tmux(outer, 'kill-session', '-t', '=term');
+      await waitFor(async () => !exists(root!) && (await sessions(socket!)).length === 0 && !exists(socketFileOf(socket!)), {
+        timeoutMs: 20_000,
+        what: `the demo to be removed after ${how}`,
+      });
+      if (how !== 'closing the terminal (SIGHUP)') {
+        await waitFor(() => tmux(outer, 'display-message', '-p', '-t', '=term:', '#{pane_dead}').trim() === '1', { what: 'fleet demo to exit' });
+        const status = Number(tmux(outer, 'display-message', '-p', '-t', '=term:', '#{pane_dead_status}').trim());
+        expect(status).toBe(how === 'q' ? 0 : 143);
+      }
+    });
+  }
+
   it('refuses --socket, --roster and --state-dir with exit 2 and a clear message', async () => {
     const r = runFleet(['demo', '--socket', 'mine']);
     const end = await r.exited;
@@ -188,6 +226,10 @@ describe('fleet demo (CLI)', () => {
     expect(r.err()).toMatch(/fleet demo makes its own private socket.*--socket/);
   });
 });
+
+function tempParent(): string {
+  return fs.realpathSync(os.tmpdir());
+}
 
 function socketFileOf(socket: string): string {
   const uid = process.getuid?.() ?? 0;

@@ -44,7 +44,11 @@ export async function runDemo(o: { headless: boolean; readOnly: boolean; json: b
   let demo: Demo | null = null;
   let caught: Sig | null = null;
   let wake: (() => void) | null = null;
+  // While the cockpit runs it owns signals and crashes (it restores the terminal and returns); the
+  // `finally` below then cleans up. These handlers cover setup and --headless.
+  let cockpitRunning = false;
   const onSignal = (sig: Sig): void => {
+    if (cockpitRunning) return;
     caught ??= sig;
     if (wake) wake();
     else if (demo) void demo.cleanup().finally(() => process.exit(128 + SIGNALS[sig]));
@@ -52,6 +56,7 @@ export async function runDemo(o: { headless: boolean; readOnly: boolean; json: b
   const handlers: [string, (e?: unknown) => void][] = (Object.keys(SIGNALS) as Sig[]).map((sig) => [sig, () => onSignal(sig)]);
   // A crash elsewhere (an exception in an event handler) would skip `finally`: clean up, then exit 1.
   const onCrash = (e: unknown): void => {
+    if (cockpitRunning) return;
     stdio.err(`fleet demo: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     void (demo?.cleanup() ?? Promise.resolve()).finally(() => process.exit(1));
   };
@@ -72,6 +77,7 @@ export async function runDemo(o: { headless: boolean; readOnly: boolean; json: b
       return 0;
     }
     const runCockpit = await loadCockpit();
+    cockpitRunning = true;
     return await runCockpit({ globals: demo.globals, readOnly: o.readOnly, env: demo.env });
   } finally {
     if (demo) await demo.cleanup();
