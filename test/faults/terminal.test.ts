@@ -5,9 +5,9 @@
  */
 import { describe, expect, test } from 'vitest';
 import { isClean, sanitize } from '../../src/domain/sanitize.js';
-import { makeTestFleet } from '../helpers/fleet-env.js';
-import { tmux } from '../helpers/tmux.js';
-import { controlBytes, roster, runFleet, shellAgent, TERMINAL_CONTROL } from './helpers.js';
+import { makeTestFleet, standinAgents } from '../helpers/fleet-env.js';
+import { tmux, waitFor } from '../helpers/tmux.js';
+import { controlBytes, roster, runFleet, shellAgent, startCockpit, TERMINAL_CONTROL } from './helpers.js';
 
 const ESC = '\u001b';
 const BEL = '\u0007';
@@ -105,4 +105,66 @@ describe('bytes fleet writes to the terminal', () => {
     expect(r.stdout).toMatch(/a1/);
     expect(controlBytes(r.raw)).toEqual([]);
   });
+});
+
+describe('bytes the cockpit writes to the terminal', () => {
+  /** What the cockpit may never emit: OSC/DCS/APC/PM/SOS strings, BEL, 8-bit C1 controls, the payload. */
+  function hazards(raw: Buffer): string[] {
+    const s = raw.toString('utf8');
+    const found: string[] = [];
+    if (s.includes(`${ESC}]`)) found.push('OSC');
+    if (/\u001b[P_^X]/.test(s)) found.push('DCS/APC/PM/SOS');
+    if (s.includes(BEL)) found.push('BEL');
+    if (/[\u0080-\u009f]/.test(s)) found.push('C1');
+    if (s.includes('cHduZWQ')) found.push('OSC 52 payload');
+    if (s.includes('TITLE-PWN')) found.push('title payload');
+    return found;
+  }
+
+  test('an agent printing OSC 52/8, titles, C1 and CR overwrites into its pane (preview open), a hostile roster class and a hostile stray name: none of it reaches the terminal', async () => {
+    const f = makeTestFleet();
+    const hostile = `printf 'VISIBLE-MARKER \\033]52;c;cHduZWQ=\\007\\033]0;TITLE-PWN\\007\\033]8;;http://evil/\\033\\\\link\\033]8;;\\033\\\\ \\302\\233""2J\\033P1;2q\\033\\\\ over\\rOVER\\n'; exec sleep 100000`;
+    f.writeRoster(
+      roster(
+        `  - name: evil\n    runtime: shell\n    cwd: ${f.cwd('evil')}\n    class: "c\\e]52;c;cHduZWQ=\\a"\n    command: ${JSON.stringify(hostile)}\n`,
+      ),
+    );
+    tmux(f.socket, 'new-session', '-d', '-s', 'evil', '-x', '120', '-y', '30', hostile);
+    tmux(f.socket, 'new-session', '-d', '-s', `s${ESC}]0;TITLE-PWN${BEL}x`, 'sleep 100000');
+    const c = startCockpit(f);
+    await waitFor(() => /evil/.test(c.screen()), { timeoutMs: 20_000, what: 'grid shows evil' });
+    c.keys('p');
+    // tmux renders the CR overwrite: the preview shows what the pane shows, as plain text
+    await waitFor(() => /OVERBLE-MARKER link/.test(c.screen()), { timeoutMs: 20_000, what: 'preview shows the pane text' });
+    expect(hazards(c.raw())).toEqual([]);
+  }, 60_000);
+
+  test('a task text full of escapes sent through fleet send shows in the grid (last task) with none of its escapes emitted', async () => {
+    const f = makeTestFleet();
+    f.writeRoster(roster(standinAgents(f, ['t1'])));
+    const c = startCockpit(f);
+    await waitFor(() => /t1/.test(c.screen()), { timeoutMs: 20_000, what: 'grid' });
+    const task = `LASTTASK ${ESC}]52;c;cHduZWQ=${BEL} ${ESC}]0;TITLE-PWN${ESC}\\ \u009b2J ${ESC}[2J end`;
+    const r = await runFleet(f, ['send', 't1', '--text', task, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    await waitFor(() => /LASTTASK/.test(c.screen()), { timeoutMs: 20_000, what: 'last task shown' });
+    expect(hazards(c.raw())).toEqual([]);
+  }, 60_000);
+
+  test('the cockpit killed with SIGTERM mid-session (preview and prompt open): the terminal is restored — main screen, cursor, no mouse, cooked mode', async () => {
+    const f = makeTestFleet();
+    f.writeRoster(roster(shellAgent(f, 'a1')));
+    const c = startCockpit(f);
+    await waitFor(() => /a1/.test(c.screen()) && c.pane('#{alternate_on}') === '1', { timeoutMs: 20_000, what: 'cockpit up' });
+    c.keys('p');
+    c.keys('b');
+    await waitFor(() => c.cockpitPid() !== null, { what: 'cockpit pid' });
+    process.kill(c.cockpitPid()!, 'SIGTERM');
+    await waitFor(() => /COCKPIT-EXIT:\d+/.test(c.screen()), { timeoutMs: 20_000, what: 'cockpit exited' });
+    expect(c.pane('#{alternate_on} #{cursor_flag} #{mouse_any_flag} #{keypad_cursor_flag}')).toBe('0 1 0 0');
+    // cooked mode: the shell only runs a command when the tty turns Enter into a newline
+    c.keys('-l', 'echo RESTORED-$((40+2))');
+    c.keys('Enter');
+    await waitFor(() => /RESTORED-42/.test(c.screen()), { timeoutMs: 10_000, what: 'shell works after the crash' });
+  }, 60_000);
 });
