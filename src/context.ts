@@ -5,6 +5,7 @@ import { ensureStateDir } from './state/files.js';
 import { resolveRosterPath, resolveSocket, resolveStateDir, type GlobalOptions, type StatePaths } from './state/paths.js';
 import { loadRoster } from './state/roster-file.js';
 import { TmuxClient } from './tmux/client.js';
+import { socketOwnerProblem } from './tmux/socket-file.js';
 import type { TmuxRunner } from './tmux/runner.js';
 
 /** Everything a verb needs: the validated roster, the state dir, and a tmux client on the right socket. */
@@ -27,6 +28,8 @@ export function checkedSocket(o: GlobalOptions, rosterSocket: string | undefined
     const from = o.socket ? '--socket' : process.env.FLEET_SOCKET ? 'FLEET_SOCKET' : 'tmux.socket';
     throw new ConfigError(`${from}: invalid tmux socket name ${JSON.stringify(socket)}: ${p}`);
   }
+  const owner = socketOwnerProblem(socket);
+  if (owner) throw new ConfigError(`${owner}; refusing to use it — choose another --socket / FLEET_SOCKET / tmux.socket`);
   return socket;
 }
 

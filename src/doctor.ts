@@ -9,6 +9,7 @@ import { ensureStateDir } from './state/files.js';
 import { resolveRosterPath, resolveSocket, resolveStateDir, type GlobalOptions } from './state/paths.js';
 import { loadRoster } from './state/roster-file.js';
 import { TmuxClient } from './tmux/client.js';
+import { socketFile } from './tmux/socket-file.js';
 import { tmuxClientEnv } from './tmux/runner.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
@@ -63,9 +64,7 @@ export async function runDoctor(o: GlobalOptions): Promise<Check[]> {
     checks.push({ check: 'socket', status: 'fail', detail: `socket name ${JSON.stringify(socket)}: ${sp}`, fix: 'choose a plain name such as "fleet"' });
   } else {
     const uid = process.getuid?.() ?? 0;
-    // tmux's own rule: $TMUX_TMPDIR, else /tmp (not $TMPDIR).
-    const dir = path.join(process.env.TMUX_TMPDIR || '/tmp', `tmux-${uid}`);
-    const file = path.join(dir, socket);
+    const file = socketFile(socket);
     let detail = `-L ${socket} (${file})`;
     let status: CheckStatus = 'ok';
     let fix: string | undefined;

@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { ConfigError, exitCodeOf } from '../domain/errors.js';
+import { sanitize } from '../domain/sanitize.js';
 import type { GlobalOptions } from '../state/paths.js';
 
 export interface CommonOptions extends GlobalOptions {
@@ -36,12 +37,24 @@ export async function runVerb(json: boolean | undefined, body: () => Promise<num
     code = (await body()) ?? 0;
   } catch (e) {
     code = exitCodeOf(e);
-    const msg = e instanceof Error ? e.message : String(e);
-    if (json) io.out(JSON.stringify({ error: msg, exitCode: code }));
+    // Error text can carry outside input (roster keys, tmux stderr, agent names): never raw to the terminal.
+    const msg = sanitize(e instanceof Error ? e.message : String(e));
+    if (json) io.out(toJson({ error: msg, exitCode: code }, 0));
     io.err(`fleet: ${msg}`);
     if (!(e instanceof ConfigError) && code === 1 && process.env.FLEET_DEBUG && e instanceof Error && e.stack) io.err(e.stack);
   }
   process.exitCode = code;
+}
+
+/**
+ * JSON for stdout. Lossless, but C1 controls, DEL and bidi overrides are written as \\u escapes
+ * (JSON.stringify leaves them raw, and a terminal may act on them); C0 controls JSON escapes already.
+ */
+export function toJson(value: unknown, indent = 2): string {
+  return JSON.stringify(value, null, indent).replace(
+    /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 export function usageError(message: string): ConfigError {

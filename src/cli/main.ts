@@ -1,4 +1,6 @@
 import { Command, CommanderError } from 'commander';
+import { sanitize } from '../domain/sanitize.js';
+import { toJson } from './common.js';
 import * as attach from './verbs/attach.js';
 import * as broadcast from './verbs/broadcast.js';
 import * as demo from './verbs/demo.js';
@@ -31,8 +33,9 @@ export function buildProgram(output?: ProgramOutput): Command {
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  // Set before the verbs register so every subcommand inherits it.
-  if (output) program.configureOutput(output);
+  // Set before the verbs register so every subcommand inherits it. Usage errors echo what was typed
+  // (an unknown option may hold escape sequences): they pass through the sanitiser.
+  program.configureOutput({ ...(output ?? {}), outputError: (str, write) => write(sanitize(str)) });
   for (const v of VERBS) v.register(program);
   runs.installRecoveryHook(program); // finish broadcast runs a killed fleet left behind (DESIGN §7)
   program.commands.forEach((c) => c.exitOverride());
@@ -53,7 +56,7 @@ export async function main(argv: string[] = process.argv, output?: ProgramOutput
       // help and version exit 0; usage errors exit 2 (commander already printed the message)
       const code = e.exitCode === 0 ? 0 : 2;
       if (code !== 0 && argv.slice(2).includes('--json')) {
-        const line = JSON.stringify({ error: e.message.replace(/^error: /, ''), exitCode: code }) + '\n';
+        const line = toJson({ error: sanitize(e.message.replace(/^error: /, '')), exitCode: code }, 0) + '\n';
         if (output) output.writeOut(line);
         else process.stdout.write(line);
       }

@@ -75,7 +75,10 @@ export function parseListPanes(stdout: string): ParseResult {
   return { panes, bad };
 }
 
-/** tmux's wording when no server listens on the socket. */
+/**
+ * tmux's wording when no server listens on the socket — including a server caught while it exits
+ * ("server exited unexpectedly" when a kill-server races the call), which is a server going down, not a fault.
+ */
 export function isNoServer(stderr: string): boolean {
-  return /no server running|error connecting to .*\(No such file or directory\)|Connection refused/i.test(stderr);
+  return /no server running|error connecting to .*\((No such file or directory|Connection refused)\)|Connection refused|server exited unexpectedly|^server exited$/im.test(stderr);
 }

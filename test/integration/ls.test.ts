@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeTestFleet, type TestFleet } from '../helpers/fleet-env.js';
-import { killTestServer, testSocket, tmux } from '../helpers/tmux.js';
+import { killTestServer, tempDir, testSocket, tmux } from '../helpers/tmux.js';
 
 
 const ROW_KEYS = ['name', 'runtime', 'state', 'session', 'cwd', 'class', 'tags', 'lastActivityAt', 'stateSince', 'pid', 'stopped', 'managed'].sort();
@@ -190,5 +190,43 @@ describe('fleet ls', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`chmod 700 ${f.stateDir}`);
     expect(fs.statSync(f.stateDir).mode & 0o777).toBe(0o777);
+  });
+
+  it('tmux missing or failing is an error (exit 1, says why), not a fleet of sleeping agents', async () => {
+    const f = makeTestFleet();
+    f.writeRoster(shellRoster(f, ['a1']));
+    f.env.PATH = tempDir();
+    const r = await f.fleet(['ls', '--json']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/tmux not found on PATH/);
+    expect(JSON.parse(r.stdout)).toMatchObject({ exitCode: 1, error: expect.stringMatching(/cannot read the tmux server/) });
+  });
+
+  it('a socket file owned by another user is refused (exit 2, names the uid)', async () => {
+    const f = makeTestFleet();
+    f.writeRoster(shellRoster(f, ['a1']));
+    startSession(f, 'a1');
+    const file = tmux(f.socket, 'display-message', '-p', '#{socket_path}').trim();
+    fs.chownSync(file, 4243, 4243);
+    try {
+      const r = await f.fleet(['ls']);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/owned by uid 4243/);
+      expect(r.stdout).toBe('');
+    } finally {
+      fs.chownSync(file, process.getuid!(), process.getgid!());
+    }
+  });
+
+  it('escape sequences in roster text never reach the terminal (table sanitised, JSON escapes C1)', async () => {
+    const f = makeTestFleet();
+    f.writeRoster(`version: 1\nagents:\n  - name: a1\n    runtime: shell\n    cwd: ${f.cwd('a1')}\n    class: "r\\e]0;title\\a\\e[2Jev"\n    tags: ["t\\x9b31mx"]\n`);
+    const t = await f.fleet(['ls']);
+    expect(t.code, t.stderr).toBe(0);
+    expect(t.stdout).toMatch(/a1\s+shell\s+asleep\s+-\s+-\s+rev\s+tx\s/);
+    const j = await f.fleet(['ls', '--json']);
+    expect(j.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+    // lossless: the data is intact for scripts
+    expect((JSON.parse(j.stdout) as { tags: string[] }[])[0]!.tags).toEqual(['t\u009b31mx']);
   });
 });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Command } from 'commander';
 import { buildProgram, main, VERBS } from '../../src/cli/main.js';
-import { runVerb, textTable, type Io } from '../../src/cli/common.js';
+import { runVerb, textTable, toJson, type Io } from '../../src/cli/common.js';
 import { ConfigError, OperationError } from '../../src/domain/errors.js';
 
 function capture(): { out: string[]; err: string[]; output: { writeOut(s: string): void; writeErr(s: string): void } } {
@@ -107,5 +107,30 @@ describe('runVerb maps errors to exit codes; with --json errors are JSON', () =>
 describe('textTable', () => {
   it('aligns columns and trims trailing space', () => {
     expect(textTable(['A', 'BB'], [['xxx', 'y'], ['z', '']])).toBe('A    BB\nxxx  y\nz');
+  });
+});
+
+describe('terminal safety of CLI output', () => {
+  it('toJson is lossless JSON with C1, DEL, bidi and line separators escaped', () => {
+    const v = { s: 'a\u009b2Jb\u007f\u202e\u2028\u001b]0;x\u0007' };
+    const out = toJson(v, 0);
+    expect(out).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202e\u2028]/);
+    expect(JSON.parse(out)).toEqual(v);
+  });
+
+  it('error messages are sanitised, in text and in JSON', async () => {
+    const o: string[] = [];
+    const e: string[] = [];
+    await runVerb(true, async () => {
+      throw new ConfigError('bad key "x\u001b]52;c;cHduZWQ=\u0007" \u009b2J');
+    }, { out: (s) => void o.push(s), err: (s) => void e.push(s) });
+    for (const s of [...o, ...e]) expect(s).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    expect(e[0]).toContain('bad key "x"');
+  });
+
+  it('a usage error echoing an escape sequence is sanitised', async () => {
+    const r = await run('ls', '--json', '--x\u001b]0;t\u0007');
+    expect(r.code).toBe(2);
+    expect(r.err + r.out).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
   });
 });

@@ -98,9 +98,12 @@ describe('isNoServer', () => {
     expect(isNoServer(fixture('no-server-stderr.txt'))).toBe(true);
     expect(isNoServer(fixture('stale-socket-stderr.txt'))).toBe(true);
     expect(isNoServer('error connecting to /tmp/tmux-0/x (Connection refused)')).toBe(true);
+    // a server caught while a kill-server takes it down
+    expect(isNoServer('server exited unexpectedly\n')).toBe(true);
   });
   it('does not swallow other errors', () => {
     expect(isNoServer("can't find session: =coder")).toBe(false);
     expect(isNoServer('')).toBe(false);
+    expect(isNoServer('error connecting to /tmp/tmux-0/x (Permission denied)')).toBe(false);
   });
 });

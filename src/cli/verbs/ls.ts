@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { openContext } from '../../context.js';
-import type { AgentRow } from '../../domain/types.js';
-import { snapshot } from '../../watch/snapshot.js';
-import { runVerb, stdio, textTable, withGlobals, type CommonOptions } from '../common.js';
+import { OperationError } from '../../domain/errors.js';
+import type { AgentRow, TranscriptObs } from '../../domain/types.js';
+import { buildRows, scanTranscript } from '../../watch/snapshot.js';
+import { runVerb, stdio, textTable, toJson, withGlobals, type CommonOptions } from '../common.js';
 import { sanitize } from '../../domain/sanitize.js';
 
 export function ago(iso: string | null, now = Date.now()): string {
@@ -19,7 +20,7 @@ export function formatLs(rows: readonly AgentRow[], now = Date.now()): string {
   return textTable(
     ['NAME', 'RUNTIME', 'STATE', 'SINCE', 'ACTIVITY', 'CLASS', 'TAGS', 'CWD'],
     rows.map((r) => [
-      sanitize(r.name),
+      r.name,
       r.runtime ?? '-',
       r.state,
       ago(r.stateSince, now),
@@ -27,7 +28,7 @@ export function formatLs(rows: readonly AgentRow[], now = Date.now()): string {
       r.class ?? '-',
       r.tags.join(',') || '-',
       r.cwd ?? '-',
-    ]),
+    ].map((cell) => sanitize(cell, { singleLine: true }))),
   );
 }
 
@@ -35,8 +36,17 @@ export function register(program: Command): void {
   withGlobals(program.command('ls').description('list every agent with its state')).action(async (o: CommonOptions) =>
     runVerb(o.json, async () => {
       const ctx = openContext(o);
-      const rows = await snapshot(ctx);
-      stdio.out(o.json ? JSON.stringify(rows, null, 2) : formatLs(rows));
+      const now = Date.now();
+      // ONE observation of the server. No server is normal (everything asleep); tmux missing, hung or
+      // failing is not: saying "asleep" then would be a lie, so ls fails and says why.
+      const tmux = await ctx.tmux.observe(now);
+      if (tmux.server === 'down' && tmux.reason !== 'no server') {
+        throw new OperationError(`cannot read the tmux server on socket ${ctx.socket}: ${tmux.reason}`);
+      }
+      const transcripts = new Map<string, TranscriptObs | undefined>();
+      await Promise.all(ctx.roster.agents.map(async (spec) => transcripts.set(spec.name, await scanTranscript(spec))));
+      const rows = buildRows({ roster: ctx.roster, paths: ctx.paths, tmux, transcripts, now });
+      stdio.out(o.json ? toJson(rows) : formatLs(rows, now));
       return 0;
     }),
   );
