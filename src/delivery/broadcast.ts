@@ -12,7 +12,8 @@ import { sanitize } from '../domain/sanitize.js';
 import { wake as realWake } from '../lifecycle/index.js';
 import { pidAlive, processStartToken } from '../lifecycle/lock.js';
 import { updateWakeRecord } from '../state/files.js';
-import type { TmuxClient } from '../tmux/client.js';
+import { TmuxClient } from '../tmux/client.js';
+import { ControlClient } from '../tmux/control.js';
 import { snapshot } from '../watch/snapshot.js';
 import { deliverToLive, type DeliverOptions } from './deliver.js';
 import { Ledger, type DeliveryRow, type OwnerAlive, type RunRow } from './ledger.js';
@@ -40,6 +41,11 @@ export interface BroadcastOptions {
   deliver?: Omit<DeliverOptions, 'beforePaste' | 'resume' | 'maxTextBytes'> | undefined;
   /** How long to wait for another process's delivery to the same agent (default 60 s). */
   lockWaitMs?: number | undefined;
+  /**
+   * Run capture-pane / send-keys over one tmux control-mode connection instead of a process each
+   * (the paste still goes through load-buffer's stdin). Default: on from CONTROL_MODE_MIN targets.
+   */
+  controlMode?: boolean | undefined;
 }
 
 export interface TargetResult extends DeliveryResult {
@@ -70,6 +76,8 @@ export interface RunSummary {
 }
 
 export const DEFAULT_CONCURRENCY = 24;
+/** From this many targets, broadcast talks to tmux over a control-mode connection (fewer processes). */
+export const CONTROL_MODE_MIN = 8;
 
 export interface Me {
   pid: number;
@@ -164,10 +172,28 @@ export async function broadcast(ctx: FleetContext, o: BroadcastOptions): Promise
       }
       if (run.state === 'finished') return summaryOf(ledger, run, false, targets);
     }
-    return await executeRun(ctx, ledger, run, { ...o, created, rows, me });
+    const control = o.controlMode ?? res.names.length >= CONTROL_MODE_MIN ? await connectControl(ctx) : null;
+    try {
+      const dctx = control ? { ...ctx, tmux: new TmuxClient(ctx.socket, control) } : ctx;
+      return await executeRun(dctx, ledger, run, { ...o, created, rows, me });
+    } finally {
+      await control?.close();
+    }
   } finally {
     ledger.close();
   }
+}
+
+/** A control-mode connection to the fleet's server, or null (no server yet, or it would not connect). */
+async function connectControl(ctx: FleetContext): Promise<ControlClient | null> {
+  const c = new ControlClient(ctx.socket, { fallback: ctx.tmux.runner });
+  try {
+    if (await c.connect()) return c;
+  } catch {
+    /* fall back to one process per command */
+  }
+  await c.close().catch(() => undefined);
+  return null;
 }
 
 interface ExecOptions extends Omit<BroadcastOptions, 'selector' | 'text'> {

@@ -217,7 +217,7 @@ export async function deliverToLive(tmux: TmuxClient, spec: AgentSpec, text: str
   const mark = await takeMark(c.adapter, spec, c.env);
   if (opts.beforePaste) await opts.beforePaste(mark);
   try {
-    await tmux.paste(spec.name, text);
+    await tmux.pasteChained(spec.name, text);
   } catch (e) {
     return { state: 'failed', attempts: 1, reason: `paste: ${errText(e)}` };
   }

@@ -131,6 +131,16 @@ describe('fleet broadcast', () => {
     expect(userTurns(f, 'a2')).toEqual(['go']);
   });
 
+  it('over a control-mode connection (as for many targets) delivers hostile text byte-exactly, once each', async () => {
+    const names = ['a1', 'a2', 'a3'];
+    const f = await liveFleet(names);
+    const text = '-leading dash; "quotes" \'single\' $(x) #(y) #{z} \\ back\tslash\r\nCRLF\nnew line 🚀 日本語;';
+    const g = { socket: f.socket, roster: f.roster, stateDir: f.stateDir };
+    const s = await broadcast(openContext(g), { selector: ['all'], text, controlMode: true });
+    expect(s.counts).toEqual({ delivered: 3 });
+    for (const n of names) expect(userTurns(f, n)).toEqual([text]);
+  });
+
   it('a tmux server that dies mid-broadcast: deliveries end failed with the reason; the run resumes to exactly once', async () => {
     const names = ['a1', 'a2', 'a3', 'a4'];
     const f = await liveFleet(names);
@@ -142,7 +152,7 @@ describe('fleet broadcast', () => {
         return this.inner.spawned;
       }
       async run(args: readonly string[], o?: RunOptions): Promise<RunResult> {
-        if (args[0] === 'paste-buffer' && ++this.pastes === 3) await this.inner.run(['kill-server']);
+        if (args.includes('paste-buffer') && ++this.pastes === 3) await this.inner.run(['kill-server']);
         return this.inner.run(args, o);
       }
     }

@@ -62,7 +62,7 @@ describe('crash safety: kill -9 the broadcasting fleet at random moments', () =>
         await waitFor(() => openRunState(ledgerFile, key), { timeoutMs: 20_000, intervalMs: 5 }).catch(() => null);
         await new Promise((r) => setTimeout(r, Math.floor(rand() * 250)));
       } else {
-        await new Promise((r) => setTimeout(r, Math.floor(rand() * 900)));
+        await new Promise((r) => setTimeout(r, 200 + Math.floor(rand() * 1300)));
       }
       child.kill('SIGKILL');
       await exited;

@@ -22,8 +22,23 @@ class FakePane implements TmuxRunner {
   record = true;
   failOn: string | null = null;
   constructor(readonly transcript: string) {}
-  async run(args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+  /** Like tmux: a chain `a ; b` runs its commands in order and stops at the first error. */
+  async run(all: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
     this.spawned++;
+    const chain: string[][] = [[]];
+    for (const a of all) {
+      if (a === ';') chain.push([]);
+      else chain.at(-1)!.push(a);
+    }
+    let out = '';
+    for (const args of chain) {
+      const r = await this.one(args, opts);
+      if (r.exitCode !== 0) return r;
+      out += r.stdout;
+    }
+    return { stdout: out, stderr: '', exitCode: 0, timedOut: false };
+  }
+  private async one(args: readonly string[], opts: RunOptions): Promise<RunResult> {
     this.calls.push([...args]);
     const ok = (stdout = ''): RunResult => ({ stdout, stderr: '', exitCode: 0, timedOut: false });
     const bad = (stderr: string): RunResult => ({ stdout: '', stderr, exitCode: 1, timedOut: false });
@@ -121,6 +136,7 @@ describe('deliverToLive', () => {
     expect(paste).toEqual(['paste-buffer', '-p', '-r', '-d', '-b', load[2], '-t', '=a:']);
     expect(pane.calls.find((c) => c[0] === 'send-keys')).toEqual(['send-keys', '-t', '=a:', 'Enter']);
     expect(pane.buffers.size).toBe(0);
+    expect(pane.spawned).toBe(3); // capture; load+paste in one client; Enter (proof from the transcript: no capture)
   });
 
   it('defers, without pasting, when the composer holds someone else\'s draft', async () => {
