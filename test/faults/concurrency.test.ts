@@ -9,7 +9,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { statePaths } from '../../src/state/paths.js';
 import { makeTestFleet, standinAgents, type TestFleet } from '../helpers/fleet-env.js';
 import { FLEET_BIN, tmux, waitFor } from '../helpers/tmux.js';
-import { roster, runFleet } from './helpers.js';
+import { roster, runFleet, startCockpit } from './helpers.js';
 
 const children: ChildProcess[] = [];
 afterEach(() => {
@@ -28,7 +28,7 @@ function spawnFleet(f: TestFleet, args: string[]): { child: ChildProcess; out: (
 
 function sessions(f: TestFleet): string[] {
   try {
-    return tmux(f.socket, 'list-sessions', '-F', '#{session_name}').trim().split('\n').filter((s) => s && s !== '_holder');
+    return tmux(f.socket, 'list-sessions', '-F', '#{session_name}').trim().split('\n').filter((s) => s && !s.startsWith('_')); // _holder, _ctl: fleet's own
   } catch {
     return [];
   }
@@ -140,5 +140,36 @@ describe('one supervisor', () => {
     // either one of the two reaped it, or they ran one after the other and the second found it asleep
     expect(reaps).toHaveLength(1);
     await waitFor(() => !sessions(f).includes('i1'), { timeoutMs: 10_000, what: 'i1 reaped' });
+  }, 90_000);
+});
+
+describe('two cockpits', () => {
+  const role = (screen: string): string | undefined => /^fleet \S+ (supervisor|viewer)/m.exec(screen)?.[1];
+
+  test('two cockpits plus CLI verbs: one supervisor, one viewer; the CLI supervisor defers to the cockpit; a CLI wake shows in both', async () => {
+    const f = standinFleet(['v1', 'v2']);
+    const a = startCockpit(f);
+    await waitFor(() => role(a.screen()) === 'supervisor', { timeoutMs: 20_000, what: 'first cockpit supervises' });
+    const b = startCockpit(f);
+    await waitFor(() => role(b.screen()) === 'viewer', { timeoutMs: 20_000, what: 'second cockpit is a viewer' });
+    const sup = await runFleet(f, ['supervise', '--once']);
+    expect(sup.code).toBe(1);
+    expect(sup.stdout).toMatch(new RegExp(`viewer: supervised by pid ${a.cockpitPid()}`));
+    expect((await runFleet(f, ['wake', 'v1'])).code).toBe(0);
+    const live = (s: string): boolean => /^\S*\s+v1\s+claude\s+(booting|busy|idle)/m.test(s);
+    await waitFor(() => live(a.screen()) && live(b.screen()), { timeoutMs: 20_000, what: 'both cockpits show v1 live' });
+    expect(sessions(f)).toEqual(['v1']);
+    expect(role(a.screen())).toBe('supervisor');
+    expect(role(b.screen())).toBe('viewer');
+  }, 90_000);
+
+  test('the supervising cockpit killed -9: the viewer cockpit takes the guard over', async () => {
+    const f = standinFleet(['v1']);
+    const a = startCockpit(f);
+    await waitFor(() => role(a.screen()) === 'supervisor', { timeoutMs: 20_000, what: 'first cockpit supervises' });
+    const b = startCockpit(f);
+    await waitFor(() => role(b.screen()) === 'viewer', { timeoutMs: 20_000, what: 'second cockpit is a viewer' });
+    process.kill(a.cockpitPid()!, 'SIGKILL');
+    await waitFor(() => role(b.screen()) === 'supervisor', { timeoutMs: 30_000, what: 'viewer takes over' });
   }, 90_000);
 });

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { ensureStateDir, setFlag, writeWakeRecord } from '../../src/state/files.js';
-import { makeTestFleet, type TestFleet } from '../helpers/fleet-env.js';
+import { makeTestFleet, standinAgents, type TestFleet } from '../helpers/fleet-env.js';
 import { tempDir } from '../helpers/tmux.js';
 import { modeOf, roster, runFleet, tree } from './helpers.js';
 
@@ -171,4 +171,20 @@ describe('nothing written outside the state dir, the roster and the socket', () 
     expect(modeOf(path.join(f.root, 'a'))).toBe(0o700);
     expect(fs.readFileSync(f.roster, 'utf8')).toBe(before);
   });
+});
+
+describe('the ledger and lock files', () => {
+  test('after a broadcast under umask 000 the ledger (and its WAL/SHM files) is 0600 and every state file is private', async () => {
+    const f = makeTestFleet();
+    f.writeRoster(roster(standinAgents(f, ['p1'])));
+    const r = await runFleet(f, ['broadcast', 'p1', '--text', 'secret task text', '--json'], { umask: '000' });
+    expect(r.code, r.stderr).toBe(0);
+    const files = [...tree(f.stateDir).entries()];
+    const ledger = files.filter(([k]) => k.startsWith('ledger.sqlite'));
+    expect(ledger.length).toBeGreaterThanOrEqual(1);
+    for (const [k, v] of files) {
+      if (v.kind === 'dir') expect(v.mode, k).toBe(0o700);
+      else expect(v.mode & 0o077, `${k} mode ${v.mode.toString(8)}`).toBe(0);
+    }
+  }, 60_000);
 });

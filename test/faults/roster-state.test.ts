@@ -10,8 +10,8 @@ import { loadRoster, MAX_ROSTER_BYTES } from '../../src/state/roster-file.js';
 import { readAgentFiles } from '../../src/state/files.js';
 import { statePaths } from '../../src/state/paths.js';
 import { makeTestFleet } from '../helpers/fleet-env.js';
-import { tempDir } from '../helpers/tmux.js';
-import { roster, runFleet } from './helpers.js';
+import { tempDir, waitFor } from '../helpers/tmux.js';
+import { roster, runFleet, startCockpit } from './helpers.js';
 
 function work(): { dir: string; file: string; cwd: string } {
   const dir = tempDir();
@@ -323,4 +323,35 @@ describe('state files with garbage', () => {
     expect(r.stderr).toContain(path.join(f.stateDir, 'agents'));
     expect(fs.readFileSync(path.join(f.stateDir, 'agents'), 'utf8')).toBe('precious');
   });
+});
+
+describe('roster changes under a running cockpit', () => {
+  const agentLine = (screen: string, name: string): boolean => new RegExp(`^\\S*\\s+${name}\\s+claude\\s`, 'm').test(screen);
+
+  test('roster deleted while the cockpit runs: a banner says so, the last good roster stays on screen, the cockpit keeps running', async () => {
+    const f = makeTestFleet();
+    f.writeRoster(roster(`  - name: a1\n    cwd: ${f.cwd('a1')}\n  - name: a2\n    cwd: ${f.cwd('a2')}\n`));
+    const c = startCockpit(f);
+    await waitFor(() => agentLine(c.screen(), 'a2'), { timeoutMs: 20_000, what: 'grid' });
+    const pid = c.cockpitPid();
+    fs.rmSync(f.roster);
+    await waitFor(() => /roster error/.test(c.screen()), { timeoutMs: 20_000, what: 'roster banner' });
+    expect(agentLine(c.screen(), 'a1') && agentLine(c.screen(), 'a2')).toBe(true);
+    expect(c.cockpitPid()).toBe(pid);
+  }, 60_000);
+
+  test('roster replaced by a bad edit while the cockpit runs: the banner names line:col, the grid keeps the last good roster; the fix is picked up', async () => {
+    const f = makeTestFleet();
+    f.writeRoster(roster(`  - name: a1\n    cwd: ${f.cwd('a1')}\n`));
+    const c = startCockpit(f);
+    await waitFor(() => agentLine(c.screen(), 'a1'), { timeoutMs: 20_000, what: 'grid' });
+    f.writeRoster(roster(`  - name: a1\n    cwd: ${f.cwd('a1')}\n  - name: Bad.Name\n    cwd: ${f.cwd('a1')}\n`));
+    await waitFor(() => /roster error/.test(c.screen()) && /:5:\d+/.test(c.screen()), { timeoutMs: 20_000, what: 'banner with position' });
+    expect(agentLine(c.screen(), 'a1')).toBe(true);
+    // an atomic replace (write elsewhere + rename), as editors do
+    const tmp = `${f.roster}.new`;
+    fs.writeFileSync(tmp, roster(`  - name: a1\n    cwd: ${f.cwd('a1')}\n  - name: a3\n    cwd: ${f.cwd('a3')}\n`));
+    fs.renameSync(tmp, f.roster);
+    await waitFor(() => agentLine(c.screen(), 'a3') && !/roster error/.test(c.screen()), { timeoutMs: 20_000, what: 'fixed roster picked up' });
+  }, 60_000);
 });
