@@ -83,8 +83,8 @@ export function buildRows(i: RowInputs): AgentRow[] {
 /**
  * Which live agents a one-shot `fleet ls` screen-checks (it has no previous activity to compare): those whose
  * runtime shows waiting prompts, whose pane output has settled into an earlier second (so the capture is
- * trusted), and whose transcript does not say the turn is closed (an agent that finished its turn asks
- * nothing). All of them in one chained tmux call (batched).
+ * trusted), and whose transcript does not rule a question out (a closed turn, or for Claude a last record that is
+ * a prompt rather than a pending tool call). All of them in one chained tmux call (batched).
  */
 export function lsScreenTargets(
   roster: Roster,
@@ -98,15 +98,18 @@ export function lsScreenTargets(
     const pane = tmux.panes.get(spec.name);
     const adapter = screenCheckable(spec, pane);
     if (!adapter || !pane || !settled(pane, now)) continue;
-    if (transcripts.get(spec.name)?.turnOpen === false) continue;
+    const t = transcripts.get(spec.name);
+    if (t?.turnOpen === false || t?.mayAsk === false) continue;
     out.push({ name: spec.name, adapter });
   }
   return out;
 }
 
-/** One full observation of the fleet: ONE tmux call, one transcript scan per agent, state files, one screen call. */
-export async function snapshot(ctx: FleetContext, now = Date.now()): Promise<AgentRow[]> {
-  const tmux = await ctx.tmux.observe(now);
+/**
+ * Rows from one tmux observation the caller already made: one transcript scan per agent, then ONE chained
+ * screen capture for the agents that may be waiting (lsScreenTargets). `fleet ls` calls this.
+ */
+export async function rowsFromObservation(ctx: FleetContext, tmux: TmuxObservation, now: number): Promise<AgentRow[]> {
   const transcripts = new Map<string, TranscriptObs | undefined>();
   await Promise.all(
     ctx.roster.agents.map(async (spec) => {
@@ -115,4 +118,9 @@ export async function snapshot(ctx: FleetContext, now = Date.now()): Promise<Age
   );
   const screens = await captureScreens(ctx.tmux, lsScreenTargets(ctx.roster, tmux, transcripts, Date.now()));
   return buildRows({ roster: ctx.roster, paths: ctx.paths, tmux, transcripts, screens, now: Math.max(now, Date.now()) });
+}
+
+/** One full observation of the fleet: ONE tmux call, one transcript scan per agent, state files, one screen call. */
+export async function snapshot(ctx: FleetContext, now = Date.now()): Promise<AgentRow[]> {
+  return rowsFromObservation(ctx, await ctx.tmux.observe(now), now);
 }

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { openContext } from '../../context.js';
 import { OperationError } from '../../domain/errors.js';
-import type { AgentRow, TranscriptObs } from '../../domain/types.js';
-import { buildRows, scanTranscript } from '../../watch/snapshot.js';
+import type { AgentRow } from '../../domain/types.js';
+import { rowsFromObservation } from '../../watch/snapshot.js';
 import { runVerb, stdio, textTable, toJson, withGlobals, type CommonOptions } from '../common.js';
 import { sanitize } from '../../domain/sanitize.js';
 
@@ -43,9 +43,8 @@ export function register(program: Command): void {
       if (tmux.server === 'down' && tmux.reason !== 'no server') {
         throw new OperationError(`cannot read the tmux server on socket ${ctx.socket}: ${tmux.reason}`);
       }
-      const transcripts = new Map<string, TranscriptObs | undefined>();
-      await Promise.all(ctx.roster.agents.map(async (spec) => transcripts.set(spec.name, await scanTranscript(spec))));
-      const rows = buildRows({ roster: ctx.roster, paths: ctx.paths, tmux, transcripts, now });
+      // transcripts of every agent, then one chained screen capture for those that may be waiting
+      const rows = await rowsFromObservation(ctx, tmux, now);
       stdio.out(o.json ? toJson(rows) : formatLs(rows, now));
       return 0;
     }),
