@@ -54,6 +54,50 @@ const NEUTRAL = new Set(['summary', 'file-history-snapshot', 'queue-operation', 
 const CLOSED_STOP = new Set(['end_turn', 'stop_sequence', 'max_tokens', 'refusal']);
 const INTERRUPTED = /^\[Request interrupted by user/;
 
+export interface ClaudeTail {
+  /** false: turn closed (see claudeTurn); undefined: no verdict. Never true. */
+  turnOpen: boolean | undefined;
+  /** false when the last turn record rules out a pending question (a prompt, an ended turn, no turn at all). */
+  mayAsk: boolean;
+}
+
+function pendingTool(r: Record<string, unknown>): boolean {
+  const m = r.message as { stop_reason?: unknown; content?: unknown } | undefined;
+  if (m?.stop_reason === 'tool_use') return true;
+  return Array.isArray(m?.content) && m.content.some((c: unknown) => !!c && typeof c === 'object' && (c as { type?: unknown }).type === 'tool_use');
+}
+
+/** Reads the end of a Claude transcript (bounded) for the turn verdict and whether a question may be up. */
+export async function claudeTail(file: string, maxBytes = 32 * 1024): Promise<ClaudeTail> {
+  const tail = await readTail(file, maxBytes);
+  if (tail.error) return { turnOpen: undefined, mayAsk: true };
+  const whole = tail.size <= maxBytes;
+  const { records } = parseJsonLines(tail.lines);
+  for (let i = records.length - 1; i >= 0; i--) {
+    const r = records[i]!;
+    const type = r.type;
+    if (type === 'system') {
+      if (r.subtype === 'interrupted') return { turnOpen: false, mayAsk: false };
+      continue;
+    }
+    if (typeof type === 'string' && NEUTRAL.has(type)) continue;
+    if (type === 'assistant') {
+      const stop = (r.message as { stop_reason?: unknown } | undefined)?.stop_reason;
+      if (typeof stop === 'string' && CLOSED_STOP.has(stop)) return { turnOpen: false, mayAsk: false };
+      return { turnOpen: undefined, mayAsk: pendingTool(r) };
+    }
+    if (type === 'user') {
+      const t = userText(r);
+      if (t !== null && INTERRUPTED.test(t)) return { turnOpen: false, mayAsk: false };
+      return { turnOpen: undefined, mayAsk: false }; // a prompt or a tool result: the model is working
+    }
+    return { turnOpen: undefined, mayAsk: true };
+  }
+  // No turn in the whole file (fresh or cleared session): nothing is running, nothing asked.
+  if (whole && !tail.halfWritten) return { turnOpen: false, mayAsk: false };
+  return { turnOpen: undefined, mayAsk: true };
+}
+
 /**
  * Turn verdict from the tail of a Claude transcript. false (closed): the last user/assistant record is an
  * assistant message that ended the turn (stop_reason end_turn…), or an interruption; or the session has no
@@ -61,30 +105,7 @@ const INTERRUPTED = /^\[Request interrupted by user/;
  * mtimes and pane output). Never true: a stale "open" must not pin an agent to busy.
  */
 export async function claudeTurn(file: string, maxBytes = 32 * 1024): Promise<boolean | undefined> {
-  const tail = await readTail(file, maxBytes);
-  if (tail.error) return undefined;
-  const whole = tail.size <= maxBytes;
-  const { records } = parseJsonLines(tail.lines);
-  for (let i = records.length - 1; i >= 0; i--) {
-    const r = records[i]!;
-    const type = r.type;
-    if (type === 'system') {
-      if (r.subtype === 'interrupted') return false;
-      continue;
-    }
-    if (typeof type === 'string' && NEUTRAL.has(type)) continue;
-    if (type === 'assistant') {
-      const stop = (r.message as { stop_reason?: unknown } | undefined)?.stop_reason;
-      return typeof stop === 'string' && CLOSED_STOP.has(stop) ? false : undefined;
-    }
-    if (type === 'user') {
-      const t = userText(r);
-      return t !== null && INTERRUPTED.test(t) ? false : undefined;
-    }
-    return undefined;
-  }
-  // No turn in the whole file (fresh or cleared session): nothing is running.
-  return whole && !tail.halfWritten ? false : undefined;
+  return (await claudeTail(file, maxBytes)).turnOpen;
 }
 
 export function claudeDir(spec: AgentSpec, env: Env): string {
@@ -116,6 +137,7 @@ export const claude: TranscriptAdapter = {
     let last = newest.mtimeMs;
     let problem = d.problem;
     let turnOpen: boolean | undefined;
+    let mayAsk: boolean | undefined;
     if (session) {
       // Subagents of the current session write under <uuid>/subagents/: their activity counts.
       const id = path.basename(session.file, '.jsonl');
@@ -124,7 +146,10 @@ export const claude: TranscriptAdapter = {
       const tail = await readTail(session.file, 64 * 1024);
       problem = joinProblems(problem, tail.error, garbageProblem(session.file, parseJsonLines(tail.lines)));
       // A subagent writing after the main file means work is going on: no verdict from the main file.
-      turnOpen = last > session.mtimeMs ? undefined : await claudeTurn(session.file);
+      const info = await claudeTail(session.file);
+      turnOpen = last > session.mtimeMs ? undefined : info.turnOpen;
+      // A subagent may ask for permission too: only the main file's own "closed / prompt" rules it out.
+      mayAsk = last > session.mtimeMs ? undefined : info.mayAsk ? undefined : false;
     }
     return obs({
       lastActivityMs: last,
@@ -132,6 +157,7 @@ export const claude: TranscriptAdapter = {
       resumeRef: session ? path.basename(session.file, '.jsonl') : null,
       turnOpen,
       problem,
+      mayAsk,
     });
   },
 

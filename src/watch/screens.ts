@@ -11,7 +11,7 @@ import type { TmuxClient } from '../tmux/client.js';
  * (chained capture-pane), in batches of CAPTURE_BATCH.
  */
 
-export const CAPTURE_BATCH = 64;
+export const CAPTURE_BATCH = 100;
 /** At most this many agents are captured per check; the ones waiting longest go first. */
 export const MAX_CAPTURES_PER_CHECK = 128;
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AgentSpec } from '../../src/domain/types.js';
-import { claude, claudeTurn } from '../../src/runtimes/claude.js';
+import { claude, claudeTail, claudeTurn } from '../../src/runtimes/claude.js';
 import { claudeProjectDir } from '../../src/runtimes/claude-paths.js';
 import { adapterFor } from '../../src/runtimes/index.js';
 import { describeFsError } from '../../src/runtimes/files.js';
@@ -179,5 +179,25 @@ describe('claude adapter', () => {
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, 'a.jsonl'), rec({ type: 'user', message: { content: 'x' } }) + rec({ type: 'assistant', message: { stop_reason: 'end_turn' } }));
     expect((await claude.scan(spec({ cwd }), env)).turnOpen).toBe(false);
+  });
+
+  it('mayAsk: only a pending tool call (or an unknown tail) may have a question up', async () => {
+    const root = tempDir();
+    const f = path.join(root, 's.jsonl');
+    fs.writeFileSync(f, rec({ type: 'system', subtype: 'session_start' }));
+    expect((await claudeTail(f)).mayAsk).toBe(false);
+    fs.appendFileSync(f, rec({ type: 'user', message: { content: 'task' } }));
+    expect((await claudeTail(f)).mayAsk).toBe(false);
+    fs.appendFileSync(f, rec({ type: 'assistant', message: { stop_reason: 'tool_use', content: [] } }));
+    expect((await claudeTail(f)).mayAsk).toBe(true);
+    fs.appendFileSync(f, rec({ type: 'assistant', message: { stop_reason: null, content: [{ type: 'tool_use', name: 'Bash' }] } }));
+    expect((await claudeTail(f)).mayAsk).toBe(true);
+    fs.appendFileSync(f, rec({ type: 'user', message: { content: [{ type: 'tool_result', content: 'ok' }] } }));
+    expect((await claudeTail(f)).mayAsk).toBe(false);
+    fs.appendFileSync(f, rec({ type: 'assistant', message: { stop_reason: 'end_turn', content: [] } }));
+    expect(await claudeTail(f)).toEqual({ turnOpen: false, mayAsk: false });
+    // scan: no session at all → no opinion (a trust dialog may be up)
+    const { cwd, env } = setup();
+    expect((await claude.scan(spec({ cwd }), env)).mayAsk).toBeUndefined();
   });
 });

@@ -3,6 +3,9 @@ import type { AgentSpec, PaneObs, RuntimeName, TmuxObservation } from '../../src
 import { TmuxClient } from '../../src/tmux/client.js';
 import type { RunOptions, RunResult, TmuxRunner } from '../../src/tmux/runner.js';
 import { createScreenChecker } from '../../src/watch/screens.js';
+import { lsScreenTargets } from '../../src/watch/snapshot.js';
+import type { Roster, TranscriptObs } from '../../src/domain/types.js';
+import { DEFAULTS } from '../../src/domain/roster.js';
 
 /** A fake tmux that answers chained capture-pane / display-message from a table of screens. */
 class FakeTmux implements TmuxRunner {
@@ -98,5 +101,28 @@ describe('screen checker', () => {
     const m = await checker.check({ server: 'down', at: NOW, reason: 'no server' }, [spec('a')], NOW);
     expect(m.size).toBe(0);
     expect(fake.spawned).toBe(0);
+  });
+});
+
+describe('fleet ls screen targets', () => {
+  it('settled live agents of screen runtimes whose transcript does not rule a question out', () => {
+    const now = Date.now();
+    const specs = ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((n) => spec(n));
+    specs.push(spec('p', 'pi'));
+    const roster: Roster = { version: 1, path: '/r', socket: 's', defaults: { ...DEFAULTS, cwd: undefined }, agents: specs };
+    const t = (o: Partial<TranscriptObs>): TranscriptObs => ({ lastActivityMs: 1, sessionFile: '/f', resumeRef: 'f', turnOpen: undefined, problem: undefined, ...o });
+    const transcripts = new Map<string, TranscriptObs | undefined>([
+      ['a', t({})], // no opinion: check
+      ['b', t({ turnOpen: false })], // turn closed: skip
+      ['c', t({ mayAsk: false })], // a prompt is being worked on: skip
+      ['d', t({ mayAsk: true })], // pending tool call: check
+      ['e', t({})], // output still moving this second: skip
+      ['f', t({})], // dead: skip
+      ['p', t({})], // pi has no waiting prompts: skip
+    ]);
+    const old = now - 5000;
+    const obs = up(pane('a', old), pane('b', old), pane('c', old), pane('d', old), pane('e', now), pane('f', old, { dead: true }), pane('p', old));
+    expect(lsScreenTargets(roster, obs, transcripts, now).map((x) => x.name)).toEqual(['a', 'd']);
+    expect(lsScreenTargets(roster, { server: 'down', at: now, reason: 'x' }, transcripts, now)).toEqual([]);
   });
 });
