@@ -22,7 +22,7 @@ function Screen(): React.ReactElement {
   const rows = useFleet((s) => s.rows);
   const cols = useFleet((s) => s.cols);
   return (
-    <Box flexDirection="column" height={rows} width={cols} overflow="hidden">
+    <Box flexDirection="column" height={rows} width={cols}>
       <Header />
       <Banner />
       {mode === 'help' ? <HelpOverlay /> : mode === 'confirm' ? <ConfirmDialog /> : <Grid />}

@@ -29,7 +29,7 @@ export function Grid(): React.ReactElement {
   const widths = useMemo(() => columnWidths(cols), [cols]);
 
   return (
-    <Box flexDirection="column" height={height + 1} overflow="hidden">
+    <Box flexDirection="column" height={height + 1}>
       <ColumnTitles cols={widths} sort={sort} />
       {total === 0 ? (
         <Text dimColor>{empty ? 'no agents in the roster (fleet init writes an example)' : `no agent matches the filter "${filter}" (Esc clears it)`}</Text>

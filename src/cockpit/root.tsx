@@ -46,6 +46,28 @@ export function buildApp(store: FleetStore, ops: AgentOps, clock: () => number =
   return { store, actions, element: <App store={store} actions={actions} /> };
 }
 
+export interface BenchStreams {
+  stdout: NodeJS.WriteStream;
+  stdin: NodeJS.ReadStream;
+}
+
+/**
+ * Mounts the App with Ink on given (fake) streams exactly as `fleet top` does (same render options),
+ * for the benchmark's key → frame timing. Returns the unmount function.
+ */
+export function mountForBench(app: MountedApp, streams: BenchStreams, onRender?: () => void): () => void {
+  const inst = render(app.element, {
+    stdout: streams.stdout,
+    stdin: streams.stdin,
+    exitOnCtrlC: false,
+    patchConsole: false,
+    maxFps: 60,
+    incrementalRendering: false,
+    ...(onRender ? { onRender } : {}),
+  });
+  return () => inst.unmount();
+}
+
 /** `fleet top`: runs until q / Ctrl-C / a signal; returns the exit code. Configuration errors throw before the screen changes. */
 export async function runCockpit(opts: CockpitOptions): Promise<number> {
   if (opts.env) Object.assign(process.env, opts.env);
