@@ -141,6 +141,16 @@ describe('fleet broadcast', () => {
     for (const n of names) expect(userTurns(f, n)).toEqual([text]);
   });
 
+  it('twelve agents at once (control mode, bounded pool): all verified', async () => {
+    const names = Array.from({ length: 12 }, (_, i) => `m${i}`);
+    const f = await liveFleet(names);
+    const r = await f.fleet(['broadcast', 'm*', '--text', 'all hands', '--concurrency', '5', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout) as Summary & { counts: Record<string, number> };
+    expect(s.counts).toEqual({ delivered: 12 });
+    for (const n of names) expect(userTurns(f, n)).toEqual(['all hands']);
+  });
+
   it('a tmux server that dies mid-broadcast: deliveries end failed with the reason; the run resumes to exactly once', async () => {
     const names = ['a1', 'a2', 'a3', 'a4'];
     const f = await liveFleet(names);

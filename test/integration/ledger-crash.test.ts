@@ -71,8 +71,10 @@ describe('crash safety: kill -9 the broadcasting fleet at random moments', () =>
       log.push(`round ${round}: ${left ? `run ${left.id} left ${left.open.join(' ') || 'nothing open'}` : 'no run yet'}`);
 
       // The next fleet process finishes it: `runs resume`, or any verb (here `ls`).
-      const next = round % 3 === 0 ? await f.fleet(['ls']) : await f.fleet(['runs', 'resume']);
+      const next = round % 4 === 2 ? await f.fleet(['ls']) : await f.fleet(['runs', 'resume']);
       expect(next.code, `${log.join('\n')}\n${next.stderr}`).toBe(0);
+      if (left) expect(openRunState(ledgerFile, key)?.open, `the next process finished run ${left.id}`).toEqual([]);
+      if (left?.open.length && round % 4 === 2) expect(next.stderr).toMatch(new RegExp(`finished interrupted run ${left.id}`));
       // Rerunning with the same key never sends twice (and sends if the kill came before the run existed).
       const again = await f.fleet(['broadcast', 'all', '--text', text, '--idempotency-key', key, '--json']);
       expect(again.code, `${log.join('\n')}\n${again.stderr}`).toBe(0);
