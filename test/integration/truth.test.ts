@@ -5,29 +5,29 @@ import { makeTestFleet } from '../helpers/fleet-env.js';
 import { STANDIN } from '../helpers/tmux.js';
 
 /**
- * The truth test (issue 3): stand-in agents run a scripted scenario — idle, busy, idle, waiting, answered
+ * The truth test (issue 3): three stand-in agents run a scripted scenario — idle, busy, idle, waiting, answered
  * (busy), idle, reset, exit (dead), asleep — while `fleet ls --json` is sampled every 250 ms. Samples that
  * overlap the 1 s settling window after a scripted transition are left out; of the rest, the reported state
  * must equal the scripted truth in at least 99 %.
  */
 
-const AGENTS = ['t0', 't1', 't2', 't3'];
-const STAGGER_MS = 700;
-const WORK_MS = 4000;
+const AGENTS = ['t0', 't1', 't2'];
+const STAGGER_MS = 600;
+const WORK_MS = 5000;
 const SETTLE_MS = 1000;
 
 type Action = 'start' | 'task' | 'ask' | 'answer' | 'clear' | 'exit' | 'kill';
 /** [offset ms, action, state it leads to]; a task/answer also leads to idle WORK_MS later. */
 const SCRIPT: [number, Action, AgentState][] = [
   [0, 'start', 'idle'],
-  [3500, 'task', 'busy'],
-  [10500, 'ask', 'waiting'],
-  [14500, 'answer', 'busy'],
-  [21500, 'clear', 'idle'],
-  [25000, 'exit', 'dead'],
-  [28500, 'kill', 'asleep'],
+  [4500, 'task', 'busy'],
+  [14000, 'ask', 'waiting'],
+  [19000, 'answer', 'busy'],
+  [28500, 'clear', 'idle'],
+  [33000, 'exit', 'dead'],
+  [37500, 'kill', 'asleep'],
 ];
-const END_MS = 32_000;
+const END_MS = 42_000;
 
 interface Transition {
   at: number;
@@ -81,12 +81,9 @@ describe('truth: fleet ls agrees with what the agents are really doing', () => {
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
         const started = Date.now();
         await act(e.name, e.a);
-        const done = Date.now();
         const tr = truth.get(e.name)!;
-        // the transition happened somewhere in [started, done]: settle from `started`, but count from `done`
         tr.push({ at: started, state: e.state });
         if (e.a === 'task' || e.a === 'answer') tr.push({ at: started + WORK_MS, state: 'idle' });
-        void done;
       }
     })();
 
@@ -142,11 +139,12 @@ describe('truth: fleet ls agrees with what the agents are really doing', () => {
     console.log(`truth test: ${agreed}/${counted} settled samples agree = ${(agreement * 100).toFixed(2)} % (${samples.length} ls calls, ${AGENTS.length} agents)`);
     if (misses.length) console.log(misses.slice(0, 20).join('\n'));
     expect(failures).toEqual([]);
-    expect(counted).toBeGreaterThan(AGENTS.length * 15);
-    // every scripted state was actually observed and checked
-    for (const st of ['idle', 'busy', 'waiting', 'dead', 'asleep']) {
-      expect(samples.some((s) => Object.values(s.states).includes(st)), st).toBe(true);
-    }
+    // enough settled samples, and every scripted state among them (on a loaded machine each ls is slower, so
+    // fewer samples fall outside the settling windows; the phases are long enough to keep some of each)
+    expect(counted).toBeGreaterThanOrEqual(30);
+    const checked = new Set<string>();
+    for (const s of samples) for (const name of AGENTS) if (!unsettled(name, s.start, s.end) && stateAt(name, s.start) === stateAt(name, s.end)) checked.add(stateAt(name, s.start));
+    expect([...checked].sort()).toEqual(['asleep', 'busy', 'dead', 'idle', 'waiting']);
     expect(agreement).toBeGreaterThanOrEqual(0.99);
   }, 90_000);
 });
