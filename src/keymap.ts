@@ -164,3 +164,11 @@ export function keyLabel(chord: string): string {
   if (chord.startsWith('ctrl+')) return '^' + chord.slice(5).toUpperCase();
   return chord;
 }
+
+/** The key table as Markdown (docs/COCKPIT.md holds this verbatim; a test checks it). */
+export function keyTableMarkdown(): string {
+  const rows = KEYMAP.map(
+    (b) => `| ${b.mode} | ${b.keys.map((k) => '`' + keyLabel(k) + '`').join(' ')} | ${b.label}${b.dangerous ? ' (asks first; hidden by `--read-only`)' : ''} |`,
+  );
+  return ['| mode | keys | action |', '|---|---|---|', ...rows].join('\n');
+}

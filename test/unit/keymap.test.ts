@@ -94,3 +94,12 @@ describe('the key table', () => {
     expect(keyLabel('G')).toBe('G');
   });
 });
+
+describe('docs/COCKPIT.md', () => {
+  it('holds the key table exactly as the code has it', async () => {
+    const fs = await import('node:fs');
+    const { keyTableMarkdown } = await import('../../src/keymap.js');
+    const doc = fs.readFileSync(new URL('../../docs/COCKPIT.md', import.meta.url), 'utf8');
+    expect(doc).toContain(keyTableMarkdown());
+  });
+});
