@@ -192,6 +192,13 @@ export function createTranscriptWatcher(opts: TranscriptWatcherOptions): Transcr
   };
 
   const fullScan = async (a: Agent): Promise<void> => {
+    // Where the transcripts live can change (a long Claude path whose folder another Claude build created).
+    const dirs = a.adapter.transcriptDirs(a.spec, a.env).map((d) => path.resolve(d));
+    if (!a.gone && dirs.join('\0') !== a.dirs.join('\0')) {
+      detach(a);
+      a.dirs = dirs;
+      attach(a);
+    }
     const o = await a.adapter.scan(a.spec, a.env).catch((e: unknown) => ({
       lastActivityMs: a.obs?.lastActivityMs ?? null, sessionFile: a.obs?.sessionFile ?? null, resumeRef: a.obs?.resumeRef ?? null,
       turnOpen: undefined, problem: `transcript scan failed: ${(e as Error).message}`,
@@ -250,7 +257,8 @@ export function createTranscriptWatcher(opts: TranscriptWatcherOptions): Transcr
     if (kind === 'addDir' || kind === 'unlinkDir' || kind === 'add') {
       for (const t of targets.values()) {
         if (t.watched === t.dir && kind !== 'unlinkDir') continue;
-        if (resolveTarget(t)) for (const n of t.names) markFull(n);
+        // still missing after a new dir appeared: rescan anyway (the agent's dir may resolve elsewhere now)
+        if (resolveTarget(t) || (kind === 'addDir' && t.watched !== t.dir)) for (const n of t.names) markFull(n);
       }
     }
     if (kind === 'addDir' || kind === 'unlinkDir') return;

@@ -73,6 +73,28 @@ describe('transcript watcher (real chokidar, real files)', () => {
     expect(seen.get('a1')?.resumeRef).toBe('sess-2');
   });
 
+  it('claude, long path: a project folder created under another hash is found and then watched', async () => {
+    const root = tempDir();
+    const cwd = path.join(root, 'x'.repeat(120), 'y'.repeat(120));
+    fs.mkdirSync(cwd, { recursive: true });
+    const env = { ...process.env, CLAUDE_CONFIG_DIR: path.join(root, 'claude') };
+    fs.mkdirSync(path.join(root, 'claude', 'projects'), { recursive: true });
+    const { w, seen } = start(env);
+    w.setAgents([spec('long', cwd)]);
+    await waitFor(() => seen.get('long'), { what: 'initial scan' });
+    const theirs = path.join(root, 'claude', 'projects', `${cwd.replace(/[^A-Za-z0-9]/g, '-').slice(0, 200)}-bun1x`);
+    fs.mkdirSync(theirs);
+    const f1 = path.join(theirs, 'one.jsonl');
+    fs.writeFileSync(f1, rec({ type: 'user', cwd, message: { content: 'x' } }));
+    await waitFor(() => seen.get('long')?.sessionFile === f1, { timeoutMs: 15_000, what: 'folder under another hash' });
+    // from now on its own folder is watched: a later write is seen without any rescan
+    const before = seen.get('long')!.lastActivityMs!;
+    await waitFor(() => {
+      fs.appendFileSync(f1, rec({ type: 'assistant', message: { stop_reason: 'tool_use' } }));
+      return (seen.get('long')?.lastActivityMs ?? 0) > before;
+    }, { timeoutMs: 15_000, intervalMs: 200, what: 'write in the other-hash folder' });
+  });
+
   it('codex: only rollouts whose session_meta.cwd is ours count; task_started/complete drive the turn', async () => {
     const root = tempDir();
     const mine = path.join(root, 'mine');
