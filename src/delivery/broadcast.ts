@@ -9,9 +9,9 @@ import { ConfigError, OperationError } from '../domain/errors.js';
 import { resolveSelectors } from '../domain/selectors.js';
 import type { AgentRow, AgentSpec, AgentState } from '../domain/types.js';
 import { sanitize } from '../domain/sanitize.js';
-import { wake as realWake } from '../lifecycle/index.js';
+import { realDeps, waitReady, wake as realWake } from '../lifecycle/index.js';
 import { pidAlive, processStartToken } from '../lifecycle/lock.js';
-import { updateWakeRecord } from '../state/files.js';
+import { readAgentFiles, updateWakeRecord } from '../state/files.js';
 import { TmuxClient } from '../tmux/client.js';
 import { ControlClient } from '../tmux/control.js';
 import { snapshot } from '../watch/snapshot.js';
@@ -204,8 +204,11 @@ interface ExecOptions extends Omit<BroadcastOptions, 'selector' | 'text'> {
 }
 
 /** Delivers every pending/pasting delivery of `run`; the run must be claimable. */
-async function executeRun(ctx: FleetContext, ledger: Ledger, run: RunRow, o: ExecOptions): Promise<RunSummary> {
+async function executeRun(ctx: FleetContext, ledger: Ledger, run: RunRow, o: ExecOptions & { resumed: true }): Promise<RunSummary | null>;
+async function executeRun(ctx: FleetContext, ledger: Ledger, run: RunRow, o: ExecOptions): Promise<RunSummary>;
+async function executeRun(ctx: FleetContext, ledger: Ledger, run: RunRow, o: ExecOptions): Promise<RunSummary | null> {
   if (!ledger.claim(run.id, o.me, ownerAlive)) {
+    if (o.resumed) return null; // another process is finishing it right now
     const r = ledger.getRun(run.id);
     throw new OperationError(`run ${run.id} is being delivered by another fleet process (pid ${r?.ownerPid ?? '?'}); see fleet runs show ${run.id}`);
   }
@@ -275,7 +278,15 @@ async function deliverOne(ctx: FleetContext, ledger: Ledger, run: RunRow, d: Del
     };
     const deliver = (tmux: TmuxClient, s: AgentSpec, text: string): Promise<DeliveryResult> =>
       text === run.text && s.name === name ? deliverToLive(tmux, s, text, opts) : deliverToLive(tmux, s, text, o.deliver ?? {});
-    if (plan.action === 'deliver') return finish(withPriorAttempts(await deliver(ctx.tmux, spec, run.text), d));
+    if (plan.action === 'deliver') {
+      if (plan.state === 'booting') {
+        // Woken by someone else moments ago: pasting before the agent reads its terminal would lose text.
+        const rec = readAgentFiles(ctx.paths, name).wake;
+        const why = rec ? await waitReady(ctx, realDeps, spec, rec.baselineMs, rec.wokenAt, ctx.roster.defaults.bootDeadlineSecs * 1000) : null;
+        if (why) return finish({ state: 'failed', attempts: d.attempts, reason: `still booting: ${why}` });
+      }
+      return finish(withPriorAttempts(await deliver(ctx.tmux, spec, run.text), d));
+    }
 
     // Asleep or dead: wake it, with our text as its task (after the kickstart of a fresh wake).
     ledger.event(run.id, 'delivery.waking', name);
@@ -332,16 +343,15 @@ export async function recoverRuns(ctx: FleetContext, o: RecoverOptions = {}): Pr
     for (const run of ledger.openRuns()) {
       if (run.ownerPid !== null && ownerAlive(run.ownerPid, run.ownerStart) && !(run.ownerPid === me.pid && run.ownerStart === me.start)) continue;
       const onResult = o.onResult;
-      out.push(
-        await executeRun(ctx, ledger, run, {
-          created: false,
-          resumed: true,
-          me,
-          ...(onResult ? { onResult: (n: string, r: DeliveryResult) => onResult(run.id, n, r) } : {}),
-          ...(o.wake ? { wake: o.wake } : {}),
-          ...(o.deliver ? { deliver: o.deliver } : {}),
-        }),
-      );
+      const s = await executeRun(ctx, ledger, run, {
+        created: false,
+        resumed: true,
+        me,
+        ...(onResult ? { onResult: (n: string, r: DeliveryResult) => onResult(run.id, n, r) } : {}),
+        ...(o.wake ? { wake: o.wake } : {}),
+        ...(o.deliver ? { deliver: o.deliver } : {}),
+      });
+      if (s) out.push(s);
     }
     return out;
   } finally {

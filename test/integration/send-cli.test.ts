@@ -37,6 +37,15 @@ describe('fleet send', () => {
     expect(runs).toEqual([expect.objectContaining({ id: 1, kind: 'send', state: 'finished' })]);
   });
 
+  it('an agent still booting (woken with --no-wait a moment ago) gets the text once, intact', async () => {
+    const f = fleetOf(['a1']);
+    expect((await f.fleet(['wake', 'a1', '--no-wait'])).code).toBe(0);
+    const text = 'right after boot\nsecond line';
+    const r = await f.fleet(['send', 'a1', '--text', text]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(userTurns(f, 'a1')).toEqual([text]);
+  });
+
   it('--no-wake skips an asleep agent and wakes nothing', async () => {
     const f = fleetOf(['a1']);
     const r = await f.fleet(['send', 'a1', '--no-wake', '--text', 'hi']);
