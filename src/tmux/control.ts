@@ -18,8 +18,9 @@ export const CONTROL_SESSION = '_ctl';
 const LINE_PREFIX = 'P';
 /** The subscription: changes whenever a session appears/vanishes, its pane prints, dies, respawns, or is attached. */
 export const SUBSCRIPTION_NAME = 'fleet';
+/** Internal sessions (`_ctl`, `_holder`, a cockpit's own `_…` session) are left out: their output must not wake us. */
 export const SUBSCRIPTION_FORMAT =
-  '#{S:#{session_id}.#{window_activity}.#{pane_dead}.#{pane_pid}.#{session_attached}.#{pane_current_command};}';
+  '#{S:#{?#{m:_*,#{session_name}},,#{session_id}.#{window_activity}.#{pane_dead}.#{pane_pid}.#{session_attached}.#{pane_current_command};}}';
 
 // ---------------------------------------------------------------- protocol parsing (pure)
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ControlClient, type ControlEvent } from '../../src/tmux/control.js';
+import { ControlClient, SUBSCRIPTION_FORMAT, type ControlEvent } from '../../src/tmux/control.js';
 import { TmuxClient } from '../../src/tmux/client.js';
 import { killTestServer, tempDir, testSocket, tmux, waitFor } from '../helpers/tmux.js';
 import { createFleetWatcher } from '../../src/watch/fleet-watcher.js';
@@ -81,6 +81,16 @@ describe('ControlClient (tmux -C)', () => {
     expect(viaCtl).toEqual(viaSpawn);
     expect(viaCtl.size).toBe(2);
     expect(ctl.spawned).toBe(before);
+  });
+
+  it('leaves internal sessions (_ctl, _holder, a cockpit\'s own) out of the activity digest', async () => {
+    const { socket, ctl } = setup();
+    tmux(socket, 'new-session', '-d', '-s', '_cockpit', IDLE);
+    await ctl.connect();
+    const ids = (await ctl.run(['list-sessions', '-F', '#{session_name} #{session_id}'])).stdout.trim().split('\n').map((l) => l.split(' '));
+    const digest = (await ctl.run(['display-message', '-p', SUBSCRIPTION_FORMAT])).stdout;
+    const inDigest = ids.filter(([, id]) => digest.includes(`${id}.`)).map(([n]) => n);
+    expect(inDigest).toEqual(['a1']);
   });
 
   it('pushes an event when a session appears', async () => {
