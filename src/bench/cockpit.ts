@@ -6,7 +6,7 @@ import { descendants, median, quantile } from './proc.js';
 import type { SynthFleet } from './synth.js';
 
 /**
- * The real `fleet top` (built bundle) in a tmux pane on the bench socket, driven like an operator:
+ * The real `fleet top` (bin/fleet.js run as the installed command: its shebang's node flags apply) in a tmux pane on the bench socket, driven like an operator:
  * keys through send-keys, the screen read back with capture-pane — both over the control-mode
  * connection, so polling the screen every few ms spawns nothing and costs the server < 1 ms.
  */
@@ -47,12 +47,13 @@ async function until(ctl: ControlClient, ok: (s: string) => boolean, timeoutMs: 
 export async function measureCockpit(
   f: SynthFleet,
   ctl: ControlClient,
-  o: { fleetBin: string; serverPid: number; windowMs: number; source: 'control' | 'poll'; keySamples: number; writeSamples: number; busyPhase?: () => Promise<() => Promise<void>> },
+  o: { fleetBin: string; nodeArgs?: string | undefined; serverPid: number; windowMs: number; source: 'control' | 'poll'; keySamples: number; writeSamples: number; busyPhase?: () => Promise<() => Promise<void>> },
 ): Promise<CockpitResult> {
   const n = f.names.length;
   const errFile = path.join(f.root, `top-${n}.stderr`);
-  const cmd = `exec ${process.execPath} ${o.fleetBin} top --socket ${f.socket} --roster ${f.roster} --state-dir ${f.stateDir} 2>>${errFile}`;
-  const env = ['-e', `CLAUDE_CONFIG_DIR=${f.claudeHome}`, '-e', 'FLEET_BENCH_FIRST_FRAME=1', '-e', 'TERM=xterm-256color', '-e', `FLEET_TMUX_SOURCE=${o.source}`];
+  const launcher = o.nodeArgs ? `${process.execPath} ${o.nodeArgs} ${o.fleetBin}` : o.fleetBin;
+  const cmd = `exec ${launcher} top --socket ${f.socket} --roster ${f.roster} --state-dir ${f.stateDir} 2>>${errFile}`;
+  const env = ['-e', `CLAUDE_CONFIG_DIR=${f.claudeHome}`, '-e', 'FLEET_BENCH_FIRST_FRAME=1', '-e', 'TERM=xterm-256color', '-e', `FLEET_TMUX_SOURCE=${o.source}`, '-e', `PATH=${path.dirname(process.execPath)}:${process.env.PATH ?? ''}`];
   const t0 = performance.now();
   const r = await ctl.run(['new-session', '-d', '-s', TOP_SESSION, '-x', '200', '-y', '60', ...env, cmd]);
   if (r.exitCode !== 0) throw new Error(`cannot start fleet top: ${r.stderr.trim()}`);
@@ -62,7 +63,10 @@ export async function measureCockpit(
     const full = await until(ctl, (s) => Number(header.exec(s)?.[1] ?? -1) >= n, 30_000, `${n} agents in the header`);
     const selfMs = /first frame after (\d+) ms/.exec(fs.existsSync(errFile) ? fs.readFileSync(errFile, 'utf8') : '')?.[1];
     const panePid = Number((await ctl.run(['display-message', '-p', '-t', `=${TOP_SESSION}:`, '#{pane_pid}'])).stdout.trim());
-    await sleep(3_000); // start-up work (first transcript scan, supervisor's first tick) settles
+    await sleep(5_000); // start-up work (first transcript scan, supervisor's first tick) settles
+    const nodePid = [panePid, ...descendants(panePid)].find((p) => fs.existsSync(`/proc/${p}/comm`) && fs.readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'node') ?? panePid;
+    // Idle first: nothing changes (transcripts are hours old), so nothing on screen should either.
+    const idle = await measureWindow(nodePid, o.serverPid, o.windowMs);
 
     // key → frame: j/k move the selection; the frame is there when the screen (with attributes) changes.
     const keys: number[] = [];
@@ -89,9 +93,6 @@ export async function measureCockpit(
       writes.push(w1 - w0);
     }
 
-    const nodePid = [panePid, ...descendants(panePid)].find((p) => fs.existsSync(`/proc/${p}/comm`) && fs.readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'node') ?? panePid;
-    if (writes.length > 0) await sleep(9_000); // rows written above fall back to idle (busy window 8 s) before the idle window
-    const idle = await measureWindow(nodePid, o.serverPid, o.windowMs);
     let busy: WindowResult | null = null;
     if (o.busyPhase) {
       const undo = await o.busyPhase();

@@ -14,6 +14,7 @@ import { createSynthFleet, type SynthFleet } from './synth.js';
  * (the built `fleet top` in a tmux pane, the built `fleet broadcast`), one table of the issue-8 measures
  * with budgets, plus the per-agent polling baseline peers use.
  * Options: --n 50,200,500  --window-ms 12000  --ticks 30  --keys 40  --writes 15  --broadcast 100  --write  --quick
+ *   --node-args '…' (run fleet top as `node <args> bin/fleet.js`, e.g. --cpu-prof; default: bin/fleet.js itself, shebang flags)
  */
 interface Opts {
   ns: number[];
@@ -23,6 +24,7 @@ interface Opts {
   writes: number;
   broadcast: number;
   write: boolean;
+  nodeArgs: string | undefined;
 }
 
 const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -30,7 +32,7 @@ const FLEET_BIN = path.join(REPO, 'bin', 'fleet.js');
 const STANDIN = path.join(REPO, 'dist', 'standin.js');
 
 function parseArgs(argv: string[]): Opts {
-  const o: Opts = { ns: [50, 200, 500], windowMs: 12_000, ticks: 30, keys: 40, writes: 15, broadcast: 100, write: false };
+  const o: Opts = { ns: [50, 200, 500], windowMs: 12_000, ticks: 30, keys: 40, writes: 15, broadcast: 100, write: false, nodeArgs: undefined };
   const num = (flag: string, v: string | undefined, min: number, max: number): number => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${flag}: expected a whole number ${min}–${max}, got ${JSON.stringify(v)}`);
@@ -46,6 +48,7 @@ function parseArgs(argv: string[]): Opts {
     else if (a === '--writes') o.writes = num(a, v(), 0, 1000);
     else if (a === '--broadcast') o.broadcast = num(a, v(), 0, 1000);
     else if (a === '--write') o.write = true;
+    else if (a === '--node-args') o.nodeArgs = v();
     else if (a === '--quick') Object.assign(o, { ns: [20, 50], windowMs: 4000, ticks: 10, keys: 10, writes: 4, broadcast: 10 });
     else throw new Error(`unknown option ${a} (see the header of src/bench/main.ts)`);
   }
@@ -76,12 +79,16 @@ const cleanupAll = (): void => {
 async function cockpit(f: SynthFleet, ctl: ControlClient, serverPid: number, o: Opts, source: 'control' | 'poll', busyNames: string[]): Promise<CockpitResult | Error> {
   try {
     return await measureCockpit(f, ctl, {
-      fleetBin: FLEET_BIN, serverPid, windowMs: o.windowMs, source,
+      fleetBin: FLEET_BIN, nodeArgs: o.nodeArgs, serverPid, windowMs: o.windowMs, source,
       keySamples: source === 'control' ? o.keys : 0,
       writeSamples: source === 'control' ? o.writes : 0,
       busyPhase: async () => {
         await f.setBusy(busyNames, true);
-        return () => f.setBusy(busyNames, false);
+        return async () => {
+          await f.setBusy(busyNames, false);
+          await sleep(300);
+          await f.backdate(busyNames);
+        };
       },
     });
   } catch (e) {
@@ -93,7 +100,7 @@ async function cockpit(f: SynthFleet, ctl: ControlClient, serverPid: number, o: 
 async function runN(f: SynthFleet, n: number, o: Opts): Promise<PerN> {
   log(`growing the fleet to ${n} sessions`);
   await f.grow(n);
-  await sleep(1_500); // new panes write their first transcript record
+  await f.backdate(f.names); // an idle fleet: every transcript hours old
   const serverPid = f.serverPid();
   const roster = loadRoster(f.roster);
 

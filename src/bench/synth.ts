@@ -22,6 +22,8 @@ export interface SynthFleet {
   names: string[];
   serverPid(): number;
   grow(n: number): Promise<void>;
+  /** Waits for these agents' transcripts and sets their mtime hours back: an idle fleet with stable ages. */
+  backdate(names: readonly string[]): Promise<void>;
   /** Respawns these agents' panes as busy writers (true) or back to idle (false). */
   setBusy(names: readonly string[], busy: boolean): Promise<void>;
   transcriptOf(name: string): string;
@@ -103,6 +105,17 @@ export function createSynthFleet(socket = `fleet-bench-${process.pid}`): SynthFl
       }
       await chained(add);
       writeRoster();
+    },
+    async backdate(which) {
+      const deadline = Date.now() + 60_000;
+      const past = new Date(Date.now() - 2 * 3600_000);
+      for (const n of which) {
+        while (!fs.existsSync(transcriptOf(n))) {
+          if (Date.now() > deadline) throw new Error(`${n} wrote no transcript within 60 s`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        fs.utimesSync(transcriptOf(n), past, past);
+      }
     },
     async setBusy(which, busy) {
       await chained(which.map((n) => ['respawn-pane', '-k', '-t', `=${n}:`, cmd(n, busy ? 'busy' : 'idle')]));
