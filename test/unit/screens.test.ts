@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentSpec, PaneObs, RuntimeName, TmuxObservation } from '../../src/domain/types.js';
 import { TmuxClient } from '../../src/tmux/client.js';
+import { FIELD_SEP } from '../../src/tmux/parse.js';
 import type { RunOptions, RunResult, TmuxRunner } from '../../src/tmux/runner.js';
 import { createScreenChecker } from '../../src/watch/screens.js';
 import { lsScreenTargets } from '../../src/watch/snapshot.js';
@@ -11,6 +12,8 @@ import { DEFAULTS } from '../../src/domain/roster.js';
 class FakeTmux implements TmuxRunner {
   calls: string[][] = [];
   spawned = 0;
+  /** list-panes answers: name → window_activity (seconds). */
+  activity: Record<string, number> = {};
   constructor(public screens: Record<string, string>) {}
   async run(args: readonly string[], _o?: RunOptions): Promise<RunResult> {
     this.spawned++;
@@ -29,6 +32,11 @@ class FakeTmux implements TmuxRunner {
         if (s === undefined) return { stdout, stderr: `can't find pane: ${name}`, exitCode: 1, timedOut: false };
         stdout += s.endsWith('\n') ? s : s + '\n';
       } else if (c[0] === 'display-message') stdout += c[c.length - 1] + '\n';
+      else if (c[0] === 'list-panes') {
+        stdout += Object.entries(this.activity)
+          .map(([n, secs], i) => [n, `$${i}`, '0', '0', `%${i}`, '1', '0', '', String(secs), '0', '0', 'node'].join(FIELD_SEP))
+          .join('\n') + '\n';
+      }
     }
     return { stdout, stderr: '', exitCode: 0, timedOut: false };
   }
@@ -51,7 +59,7 @@ const DRAFT = 'standin\n╭────────╮\n│ > half │\n╰─�
 describe('screen checker', () => {
   it('captures only settled, moved agents of runtimes with screen patterns, in ONE tmux call', async () => {
     const fake = new FakeTmux({ a: ASK, b: DRAFT, c: 'x', d: 'x', e: 'x', f: 'x', g: 'x' });
-    const checker = createScreenChecker(new TmuxClient('fleet-test-fake', fake));
+    const checker = createScreenChecker(new TmuxClient('fleet-test-fake', fake), { settleWaitMs: 0 });
     const old = Date.now() - 5000;
     const specs = [spec('a'), spec('b', 'codex'), spec('c', 'pi'), spec('d', 'shell'), spec('e', 'claude', { managed: 'external' }), spec('f'), spec('g')];
     const obs = up(pane('a', old), pane('b', old), pane('c', old), pane('d', old), pane('e', old), pane('f', old, { dead: true }), pane('g', Date.now() + 60_000));
@@ -66,7 +74,7 @@ describe('screen checker', () => {
 
   it('does not capture again until the pane output moves (and settles)', async () => {
     const fake = new FakeTmux({ a: ASK, b: DRAFT });
-    const checker = createScreenChecker(new TmuxClient('fleet-test-fake', fake));
+    const checker = createScreenChecker(new TmuxClient('fleet-test-fake', fake), { settleWaitMs: 0 });
     const specs = [spec('a'), spec('b')];
     let act = Date.now() - 5000;
     const first = await checker.check(up(pane('a', act), pane('b', act)), specs, Date.now());
@@ -87,9 +95,24 @@ describe('screen checker', () => {
     expect(later.get('a')?.waiting).toBe(false);
   });
 
+  it('a pane that just printed: the check waits for it to settle, re-observes once, and captures it if it held still', async () => {
+    const fake = new FakeTmux({ a: ASK, b: ASK });
+    const checker = createScreenChecker(new TmuxClient('fleet-test-fake', fake));
+    const nowSec = Math.floor(Date.now() / 1000);
+    // a printed its question this second and holds still; b keeps printing (activity moves on re-observe)
+    fake.activity = { a: nowSec, b: nowSec + 1 };
+    const t0 = Date.now();
+    const m = await checker.check(up(pane('a', nowSec * 1000), pane('b', nowSec * 1000)), [spec('a'), spec('b')], t0);
+    expect(Date.now() - t0).toBeLessThan(2500);
+    expect(fake.calls.some((c) => c[0] === 'list-panes')).toBe(true);
+    expect([...m.keys()]).toEqual(['a']);
+    expect(m.get('a')!.waiting).toBe(true);
+    expect(m.get('a')!.at).toBeGreaterThanOrEqual(nowSec * 1000 + 1000); // trusted by deriveState
+  });
+
   it('a session that vanished mid-chain: the others are still captured one by one', async () => {
     const fake = new FakeTmux({ a: ASK, c: ASK });
-    const checker = createScreenChecker(new TmuxClient('fleet-test-fake', fake));
+    const checker = createScreenChecker(new TmuxClient('fleet-test-fake', fake), { settleWaitMs: 0 });
     const old = Date.now() - 5000;
     const m = await checker.check(up(pane('a', old), pane('b', old), pane('c', old)), [spec('a'), spec('b'), spec('c')], Date.now());
     expect([...m.keys()].sort()).toEqual(['a', 'c']);
@@ -97,7 +120,7 @@ describe('screen checker', () => {
 
   it('server down: no screens, no tmux calls', async () => {
     const fake = new FakeTmux({});
-    const checker = createScreenChecker(new TmuxClient('fleet-test-fake', fake));
+    const checker = createScreenChecker(new TmuxClient('fleet-test-fake', fake), { settleWaitMs: 0 });
     const m = await checker.check({ server: 'down', at: NOW, reason: 'no server' }, [spec('a')], NOW);
     expect(m.size).toBe(0);
     expect(fake.spawned).toBe(0);
