@@ -361,7 +361,7 @@ export async function recoverRuns(ctx: FleetContext, o: RecoverOptions = {}): Pr
 
 /** True when the ledger holds a run whose owner is gone (cheap: no tmux, one query). */
 export function hasInterruptedRuns(ledgerFile: string): boolean {
-  const ledger = Ledger.open(ledgerFile);
+  const ledger = Ledger.open(ledgerFile, { readonly: true });
   try {
     return ledger.openRuns().some((r) => r.ownerPid === null || !ownerAlive(r.ownerPid, r.ownerStart));
   } finally {
