@@ -30,10 +30,6 @@ export function register(program: Command): void {
       for (const [flag, v] of [['--socket', o.socket], ['--roster', o.roster], ['--state-dir', o.stateDir]] as const) {
         if (v !== undefined) throw new ConfigError(`fleet demo makes its own private socket, roster and state dir; ${flag} cannot be used with it`);
       }
-      if (!o.headless && (!process.stdin.isTTY || !process.stdout.isTTY)) {
-        // Checked before anything is started: the cockpit would refuse only after the fleet was up.
-        throw new ConfigError('fleet demo needs a terminal (stdin and stdout must be a tty); without one, run `fleet demo --headless`');
-      }
       return runDemo({ headless: o.headless ?? false, readOnly: o.readOnly ?? false, json: o.json ?? false });
     }),
   );
@@ -41,6 +37,10 @@ export function register(program: Command): void {
 
 /** setupDemo → cockpit (or wait, headless) → cleanup; cleanup also on signals and errors. */
 export async function runDemo(o: { headless: boolean; readOnly: boolean; json: boolean }): Promise<number> {
+  if (!o.headless && (!process.stdin.isTTY || !process.stdout.isTTY)) {
+    // Checked before anything is started: the cockpit would refuse only after the fleet was up.
+    throw new ConfigError('fleet demo needs a terminal (stdin and stdout must be a tty); without one, run `fleet demo --headless`');
+  }
   let demo: Demo | null = null;
   let caught: Sig | null = null;
   let wake: (() => void) | null = null;
