@@ -54,6 +54,10 @@ describe('crash safety: kill -9 the broadcasting fleet at random moments', () =>
       const text = `round ${round}: report status; then "continue" $(no) #(no)`;
       const key = `crash-${round}`;
       texts.push(text);
+      if (round % 4 === 0) {
+        // Two agents asleep this round: the kill may land mid-wake.
+        for (const n of ['c4', 'c5']) tmux(f.socket, 'kill-session', '-t', `=${n}`);
+      }
       const child = spawn(process.execPath, [FLEET_BIN, 'broadcast', 'all', '--text', text, '--idempotency-key', key], { env: f.env, stdio: 'ignore' });
       const exited = new Promise<void>((r) => child.on('exit', () => r()));
       // Half the rounds: a random moment from spawn (may land before the run exists);
