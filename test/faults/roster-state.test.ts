@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { describe, expect, test } from 'vitest';
 import { ConfigError } from '../../src/domain/errors.js';
 import { loadRoster, MAX_ROSTER_BYTES } from '../../src/state/roster-file.js';
@@ -354,4 +355,75 @@ describe('roster changes under a running cockpit', () => {
     fs.renameSync(tmp, f.roster);
     await waitFor(() => agentLine(c.screen(), 'a3') && !/roster error/.test(c.screen()), { timeoutMs: 20_000, what: 'fixed roster picked up' });
   }, 60_000);
+});
+
+describe('flags and environment', () => {
+  async function fleetWith(args: string[], env: Record<string, string> = {}): Promise<{ f: ReturnType<typeof makeTestFleet>; r: Awaited<ReturnType<typeof runFleet>> }> {
+    const f = makeTestFleet();
+    f.writeRoster(roster(`  - name: a1\n    cwd: ${f.cwd('a1')}\n`));
+    return { f, r: await runFleet(f, args, { env }) };
+  }
+
+  test.each([
+    [['ls', '--socket', 'default'], {}, /--socket.*"default"/],
+    [['ls', '--socket', '../../tmp/evil'], {}, /--socket.*path separator|--socket.*\.\./],
+    [['ls'], { FLEET_SOCKET: 'default' }, /FLEET_SOCKET.*"default"/],
+  ])('fleet %j with env %j is refused (exit 2): never the operator\'s server, never a path', async (args, env, why) => {
+    const { r } = await fleetWith(args as string[], env as Record<string, string>);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(why as RegExp);
+  });
+
+  test.each([
+    [['send', 'a1', '--text', 'x', '--file', '/etc/hostname'], /not both/],
+    [['send', 'a1', '--file', '/nonexistent/task.txt'], /--file \/nonexistent\/task.txt: cannot read/],
+    [['broadcast', 'all', '--text', 'x', '--concurrency', '0'], /--concurrency: expected a positive whole number/],
+    [['send', 'a1', '--text', 'x', '--timeout', 'soon'], /--timeout: expected a positive whole number/],
+    [['supervise', '--interval', '-1'], /--interval must be a positive number/],
+    [['wake', 'a1', '--fresh', '--resume'], /exclude each other/],
+    [['ls', '--no-such-flag'], /unknown option/],
+  ])('fleet %j is a usage error (exit 2) that says what is wrong, and sends nothing', async (args, why) => {
+    const { r } = await fleetWith(args as string[]);
+    expect(r.code).toBe(2);
+    expect(r.stdout + r.stderr).toMatch(why as RegExp);
+  });
+
+  test.each([['../../etc/x'], ['a1:0'], ['=a1'], ['A1']])('verbs given the agent name %j exit 2 and touch nothing outside the state dir', async (name) => {
+    const f = makeTestFleet();
+    f.writeRoster(roster(`  - name: a1\n    cwd: ${f.cwd('a1')}\n`));
+    for (const verb of ['wake', 'stop', 'start', 'reset']) {
+      const r = await runFleet(f, [verb, name]);
+      expect(r.code, `${verb} ${name}`).toBe(2);
+      expect(r.stderr).toMatch(/unknown agent|invalid agent name|not in roster/);
+    }
+    expect(fs.existsSync(path.join(f.root, 'etc'))).toBe(false);
+    const agents = fs.existsSync(path.join(f.stateDir, 'agents')) ? fs.readdirSync(path.join(f.stateDir, 'agents')) : [];
+    expect(agents).toEqual([]);
+  });
+
+  test('a roster path that is a FIFO is refused at once (not a regular file), never blocking on a read', async () => {
+    const f = makeTestFleet();
+    execFileSync('mkfifo', [f.roster]);
+    const r = await runFleet(f, ['ls'], { timeoutMs: 20_000 });
+    expect(r.ms).toBeLessThan(15_000);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/not a regular file/);
+  });
+
+  test('a symlink planted in the state dir never redirects a write: stop and start replace/remove the link, the target is untouched', async () => {
+    const f = makeTestFleet();
+    f.writeRoster(roster(`  - name: a1\n    cwd: ${f.cwd('a1')}\n`));
+    expect((await runFleet(f, ['ls'])).code).toBe(0);
+    const p = statePaths(f.stateDir);
+    const target = path.join(f.root, 'precious.txt');
+    fs.writeFileSync(target, 'do not touch');
+    fs.symlinkSync(target, p.stopped('a1'));
+    expect((await runFleet(f, ['stop', 'a1'])).code).toBe(0);
+    expect(fs.readFileSync(target, 'utf8')).toBe('do not touch');
+    fs.rmSync(p.stopped('a1'), { force: true });
+    fs.symlinkSync(target, p.stopped('a1'));
+    expect((await runFleet(f, ['start', 'a1'])).code).toBe(0);
+    expect(fs.readFileSync(target, 'utf8')).toBe('do not touch');
+    expect(fs.existsSync(p.stopped('a1'))).toBe(false);
+  });
 });
