@@ -4,7 +4,7 @@
  * every exit path) and suspends the UI while the operator is attached to an agent.
  */
 import os from 'node:os';
-import { spawn } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import React from 'react';
 import { render, type Instance } from 'ink';
 import { App } from '../../components/App.js';
@@ -18,6 +18,7 @@ import type { GlobalOptions } from '../state/paths.js';
 import { createFleetStore, initialState, type FleetStore } from '../store/index.js';
 import { broadcast } from '../delivery/broadcast.js';
 import { createFleetWatcher, type FleetWatcher, type FleetWatcherOptions } from '../watch/fleet-watcher.js';
+import { createScreenChecker } from '../watch/screens.js';
 import { createTranscriptWatcher } from '../watch/transcripts.js';
 import { TmuxClient } from '../tmux/client.js';
 import { ControlClient } from '../tmux/control.js';
@@ -102,12 +103,12 @@ export async function runCockpit(opts: CockpitOptions): Promise<number> {
       term.restore();
       stdin.pause();
       try {
-        const code = await new Promise<number | null>((resolve, reject) => {
-          const child = spawn(bin, args, { stdio: 'inherit', env: plan.env });
-          child.on('error', reject);
-          child.on('exit', (c) => resolve(c));
-        });
-        if (code !== 0) toast('error', `attach ${name}: tmux exited with status ${code ?? '?'}`);
+        // Synchronously, on purpose: while tmux owns the terminal, this process must not read the tty
+        // at all (a paused Node stdin still reads ahead and would steal the operator's keys, e.g. the
+        // detach chord). Watchers and timers simply wait; the store catches up on return.
+        const r = spawnSync(bin, args, { stdio: 'inherit', env: plan.env });
+        if (r.error) throw r.error;
+        if (r.status !== 0) toast('error', `attach ${name}: tmux exited with status ${r.status ?? r.signal ?? '?'}`);
       } finally {
         try {
           updateWakeRecord(ctx.paths, name, { attachedAt: Date.now() });
@@ -176,6 +177,8 @@ export async function runCockpit(opts: CockpitOptions): Promise<number> {
       ctx.roster = r;
     },
     transcripts: (o) => createTranscriptWatcher(o),
+    // waiting-for-input: captures only panes whose activity moved, of runtimes that show such prompts
+    screens: createScreenChecker(viaControl),
     previewTarget: () => {
       const s = store.getState();
       return s.ui.preview ? s.ui.selected : null;

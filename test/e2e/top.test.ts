@@ -145,7 +145,9 @@ describe('fleet top end to end', () => {
     await waitFor(() => /standin .* — ready/.test(t.screen()) && t.screen().includes('│ >'), { timeoutMs: 30_000, what: 'attached to the stand-in' });
     expect(t.screen()).not.toContain('[grid]');
     t.keys('C-b', 'd');
-    await waitFor(() => t.screen().includes('[grid]') && t.screen().includes('2 marked'), { timeoutMs: 20_000, what: 'grid back after detach' });
+    await waitFor(() => t.screen().includes('[grid]') && t.screen().includes('2 marked'), { timeoutMs: 20_000, what: 'grid back after detach' }).catch((e: Error) => {
+      throw new Error(`${e.message}; screen:\n${t.screen()}`);
+    });
     expect(selected()).toBe('rev0');
     expect(t.screen()).toContain('filter: rev0');
     await waitFor(() => /idle|busy|booting/.test(row(t.screen(), 'rev0')), { timeoutMs: 20_000, what: 'rev0 live' });

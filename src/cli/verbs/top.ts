@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { runVerb, withGlobals, type CommonOptions } from '../common.js';
+import { runDemo } from './demo.js';
 
 interface TopOptions extends CommonOptions {
   readOnly?: boolean;
@@ -12,17 +13,10 @@ export function register(program: Command): void {
     .option('--demo', 'a private demo fleet of stand-in agents, removed on exit')
     .action(async (o: TopOptions) =>
       runVerb(false, async () => {
+        // `fleet top --demo` is `fleet demo`: the same setup, signal handling and cleanup.
+        if (o.demo) return runDemo({ headless: false, readOnly: o.readOnly ?? false, json: false });
         // React and Ink load only here, so every other verb starts fast.
         const { runCockpit } = await import('../../cockpit/root.js');
-        if (o.demo) {
-          const { setupDemo } = await import('../../demo/setup.js');
-          const demo = await setupDemo();
-          try {
-            return await runCockpit({ globals: demo.globals, readOnly: o.readOnly ?? false, env: demo.env });
-          } finally {
-            await demo.cleanup();
-          }
-        }
         return runCockpit({ globals: { socket: o.socket, roster: o.roster, stateDir: o.stateDir }, readOnly: o.readOnly ?? false });
       }),
     );
