@@ -327,7 +327,10 @@ export interface RecoverOptions {
  * run it finished. Does nothing (and opens nothing) when there is no ledger.
  */
 export async function recoverRuns(ctx: FleetContext, o: RecoverOptions = {}): Promise<RunSummary[]> {
-  if (!fs.existsSync(ctx.paths.ledger) && o.retryRun === undefined) return [];
+  if (!fs.existsSync(ctx.paths.ledger)) {
+    if (o.retryRun !== undefined) throw new ConfigError(`no run ${o.retryRun}: nothing has been sent yet (no ledger at ${ctx.paths.ledger})`);
+    return [];
+  }
   const ledger = Ledger.open(ctx.paths.ledger);
   try {
     const me = currentProcess();
