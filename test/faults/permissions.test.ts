@@ -188,3 +188,36 @@ describe('the ledger and lock files', () => {
     }
   }, 60_000);
 });
+
+describe('nothing written outside, for the verbs that act', () => {
+  test('wake, send, broadcast, stop, start and supervise with HOME/TMPDIR sandboxed write only in the state dir (agents write their own transcripts)', async () => {
+    const f = makeTestFleet();
+    const home = path.join(f.root, 'home');
+    const tmp = path.join(f.root, 'tmp');
+    fs.mkdirSync(home);
+    fs.mkdirSync(tmp);
+    const env = { HOME: home, TMPDIR: tmp, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_STATE_HOME: path.join(home, '.local', 'state'), XDG_CACHE_HOME: path.join(home, '.cache') };
+    f.writeRoster(roster(standinAgents(f, ['w1', 'w2'])));
+    const before = tree(f.root);
+    for (const args of [
+      ['wake', 'w1'],
+      ['send', 'w1', '--text', 'task one'],
+      ['broadcast', 'w1', 'w2', '--text', 'task two'],
+      ['stop', 'w2'],
+      ['start', 'w2'],
+      ['supervise', '--once'],
+      ['runs'],
+    ]) {
+      const r = await runFleet(f, args, { env, cwd: tmp });
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+    }
+    const after = tree(f.root);
+    // the agents' own writes: their transcripts (CLAUDE_CONFIG_DIR) and their working directories
+    const allowed = (k: string): boolean => ['state', 'claude', 'work'].some((d) => k === d || k.startsWith(d + path.sep));
+    expect([...after.keys()].filter((k) => !before.has(k) && !allowed(k))).toEqual([]);
+    const changed = [...before.entries()].filter(([k, v]) => v.kind === 'file' && !allowed(k) && after.get(k)?.mtimeMs !== v.mtimeMs);
+    expect(changed.map(([k]) => k)).toEqual([]);
+    expect(fs.readdirSync(home)).toEqual([]);
+    expect(fs.readdirSync(tmp)).toEqual([]);
+  }, 90_000);
+});
