@@ -15,6 +15,9 @@ import type { Env } from '../runtimes/types.js';
  * - A slow background rescan (one agent at a time) repairs anything an event missed.
  */
 
+/** Agent updates (scans, tail reads) running at once. */
+export const MAX_PARALLEL = 16;
+
 export interface TranscriptWatcherOptions {
   onChange(name: string, obs: TranscriptObs): void;
   debounceMs?: number;
@@ -185,10 +188,24 @@ export function createTranscriptWatcher(opts: TranscriptWatcherOptions): Transcr
         void a.running.then(() => schedule(a));
         return;
       }
-      a.running = update(a).finally(() => {
+      a.running = limit(() => update(a)).finally(() => {
         a.running = null;
       });
     }, debounceMs);
+  };
+
+  // At most MAX_PARALLEL agent updates at once: 500 agents starting together do not open 500 scans.
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  const limit = async <T>(fn: () => Promise<T>): Promise<T> => {
+    if (active >= MAX_PARALLEL) await new Promise<void>((r) => waiting.push(r));
+    active++;
+    try {
+      return await fn();
+    } finally {
+      active--;
+      waiting.shift()?.();
+    }
   };
 
   const fullScan = async (a: Agent): Promise<void> => {
@@ -345,7 +362,7 @@ export function createTranscriptWatcher(opts: TranscriptWatcherOptions): Transcr
       const a = agents.get(name);
       if (!a) return;
       if (a.running) await a.running;
-      a.running = fullScan(a).finally(() => {
+      a.running = limit(() => fullScan(a)).finally(() => {
         a.running = null;
       });
       await a.running;

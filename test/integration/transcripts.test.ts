@@ -122,6 +122,40 @@ describe('transcript watcher (real chokidar, real files)', () => {
     expect(seen.get('cx')?.sessionFile).toBe(ours);
   });
 
+  it('300 agents (most never run): every one reported, a write to any one seen, the rest left alone', async () => {
+    const root = tempDir();
+    const env = { ...process.env, CLAUDE_CONFIG_DIR: path.join(root, 'claude') };
+    const specs: AgentSpec[] = [];
+    const files = new Map<string, string>();
+    for (let i = 0; i < 300; i++) {
+      const cwd = path.join(root, 'w', `a${i}`);
+      fs.mkdirSync(cwd, { recursive: true });
+      specs.push(spec(`a${i}`, cwd));
+      if (i % 10 === 0) {
+        const dir = claudeProjectDir(cwd, env);
+        fs.mkdirSync(dir, { recursive: true });
+        const f = path.join(dir, 's.jsonl');
+        fs.writeFileSync(f, rec({ type: 'user', message: { content: 'x' } }));
+        files.set(`a${i}`, f);
+      }
+    }
+    const { w, seen, calls } = start(env);
+    const t0 = Date.now();
+    w.setAgents(specs);
+    await waitFor(() => seen.size === 300, { timeoutMs: 30_000, what: 'all 300 reported' });
+    expect(Date.now() - t0).toBeLessThan(30_000);
+    expect([...files.keys()].every((n) => seen.get(n)?.sessionFile === files.get(n))).toBe(true);
+    const before = calls();
+    const target = files.get('a150')!;
+    const prev = seen.get('a150')!.lastActivityMs!;
+    await waitFor(() => {
+      fs.appendFileSync(target, rec({ type: 'assistant', message: { stop_reason: 'tool_use' } }));
+      return (seen.get('a150')?.lastActivityMs ?? 0) > prev;
+    }, { timeoutMs: 15_000, intervalMs: 200, what: 'a150 write seen' });
+    // only a150 changed: no storm of updates for the other 299
+    expect(calls() - before).toBeLessThan(20);
+  });
+
   it('a dir of 3,000 garbage files under constant writes: no crash, bounded updates, cause visible', async () => {
     const root = tempDir();
     const cwd = path.join(root, 'p');
