@@ -13,11 +13,16 @@ async function liveFleet(names: string[], opts: { asleep?: string[]; extraYaml?:
   const f = makeTestFleet();
   const env = `    env: { CLAUDE_CONFIG_DIR: ${f.claudeHome} }\n${opts.agentYaml ?? ''}`;
   f.writeRoster(`version: 1\n${opts.extraYaml ?? ''}agents:\n${standinAgents(f, names, env)}`);
-  for (const n of names) {
-    if (opts.asleep?.includes(n)) continue;
-    const r = await f.fleet(['wake', n]);
-    expect(r.code, r.stderr).toBe(0);
-    await waitFor(() => tmux(f.socket, 'capture-pane', '-p', '-t', `=${n}:`).includes('│ > '), { what: `${n} composer` });
+  const live = names.filter((n) => !opts.asleep?.includes(n));
+  // Woken a few at a time (each wake is its own fleet process).
+  for (let i = 0; i < live.length; i += 4) {
+    await Promise.all(
+      live.slice(i, i + 4).map(async (n) => {
+        const r = await f.fleet(['wake', n]);
+        expect(r.code, r.stderr).toBe(0);
+        await waitFor(() => tmux(f.socket, 'capture-pane', '-p', '-t', `=${n}:`).includes('│ > '), { what: `${n} composer`, timeoutMs: 20_000 });
+      }),
+    );
   }
   return f;
 }
