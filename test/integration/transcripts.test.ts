@@ -5,7 +5,7 @@ import type { AgentSpec, TranscriptObs } from '../../src/domain/types.js';
 import { claudeProjectDir } from '../../src/runtimes/claude-paths.js';
 import { createTranscriptWatcher, type TranscriptWatcher } from '../../src/watch/transcripts.js';
 import { makeTestFleet } from '../helpers/fleet-env.js';
-import { tempDir, waitFor } from '../helpers/tmux.js';
+import { tempDir, tmux, waitFor } from '../helpers/tmux.js';
 
 const rec = (o: unknown): string => JSON.stringify(o) + '\n';
 function spec(name: string, cwd: string, over: Partial<AgentSpec> = {}): AgentSpec {
@@ -230,5 +230,21 @@ describe('transcript watcher (real chokidar, real files)', () => {
     expect(r.stdout).toMatch(/transcripts g1: .*x\.jsonl: 2 of 2 recent lines are not JSON records/);
     expect(r.stdout).toContain(`transcripts g2: transcripts: ${missing} (set in the roster for g2) does not exist`);
     expect(r.stdout).not.toContain('transcripts ok1');
+  });
+
+  it('fleet ls with garbage and a half-written line in a live agent\'s transcript: exit 0, a live state', async () => {
+    const f = makeTestFleet();
+    const cwd = f.cwd('g1');
+    const dir = claudeProjectDir(cwd, { CLAUDE_CONFIG_DIR: f.claudeHome });
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, 'x.jsonl');
+    fs.writeFileSync(file, '\u0000garbage\n' + rec({ type: 'assistant', message: { stop_reason: 'end_turn' } }) + '{"type":"user","mess');
+    f.writeRoster(`version: 1\nagents:\n  - name: g1\n    runtime: claude\n    cwd: ${cwd}\n    command: sleep 600\n`);
+    tmux(f.socket, 'new-session', '-d', '-s', 'g1', '-c', cwd, 'sleep 600');
+    const r = await f.fleet(['ls', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const row = (JSON.parse(r.stdout) as { name: string; state: string; lastActivityAt: string | null }[]).find((x) => x.name === 'g1')!;
+    expect(['idle', 'busy']).toContain(row.state);
+    expect(row.lastActivityAt).not.toBeNull();
   });
 });
