@@ -10,7 +10,7 @@ import { ConfigError } from '../../src/domain/errors.js';
 import { loadRoster, MAX_ROSTER_BYTES } from '../../src/state/roster-file.js';
 import { readAgentFiles } from '../../src/state/files.js';
 import { statePaths } from '../../src/state/paths.js';
-import { makeTestFleet } from '../helpers/fleet-env.js';
+import { makeTestFleet, standinAgents } from '../helpers/fleet-env.js';
 import { tempDir, waitFor } from '../helpers/tmux.js';
 import { roster, runFleet, startCockpit } from './helpers.js';
 
@@ -354,6 +354,23 @@ describe('roster changes under a running cockpit', () => {
     fs.writeFileSync(tmp, roster(`  - name: a1\n    cwd: ${f.cwd('a1')}\n  - name: a3\n    cwd: ${f.cwd('a3')}\n`));
     fs.renameSync(tmp, f.roster);
     await waitFor(() => agentLine(c.screen(), 'a3') && !/roster error/.test(c.screen()), { timeoutMs: 20_000, what: 'fixed roster picked up' });
+  }, 60_000);
+});
+
+describe('state dir removed under a running cockpit', () => {
+  test('rm -rf of the state dir while the cockpit runs: no crash; the next wake from the cockpit works and the dir comes back 0700', async () => {
+    const f = makeTestFleet();
+    f.writeRoster(roster(standinAgents(f, ['a1', 'a2'])));
+    const c = startCockpit(f);
+    const row = (name: string): string | undefined => new RegExp(`^\\S*\\s+${name}\\s+claude\\s+(\\S+)`, 'm').exec(c.screen())?.[1];
+    await waitFor(() => row('a2') === 'asleep', { timeoutMs: 20_000, what: 'grid' });
+    const pid = c.cockpitPid();
+    fs.rmSync(f.stateDir, { recursive: true, force: true });
+    c.keys('G');
+    c.keys('w');
+    await waitFor(() => ['booting', 'busy', 'idle'].includes(row('a2') ?? ''), { timeoutMs: 30_000, what: 'a2 woken from the cockpit' });
+    expect(c.cockpitPid()).toBe(pid);
+    expect(fs.statSync(f.stateDir).mode & 0o777).toBe(0o700);
   }, 60_000);
 });
 
