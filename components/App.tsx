@@ -1,5 +1,5 @@
 import React from 'react';
-import { Box } from 'ink';
+import { Box, Text } from 'ink';
 import { ActionsContext, StoreContext } from '../hooks/context.js';
 import { useFleet } from '../hooks/useFleet.js';
 import { useKeymap } from '../hooks/useKeymap.js';
@@ -21,6 +21,9 @@ function Screen(): React.ReactElement {
   const mode = useFleet((s) => s.ui.mode);
   const rows = useFleet((s) => s.rows);
   const cols = useFleet((s) => s.cols);
+  if (rows < 10 || cols < 40) {
+    return <Text>{`fleet top needs at least 40×11 (this terminal: ${cols}×${rows + 1}); q quits`}</Text>;
+  }
   return (
     <Box flexDirection="column" height={rows} width={cols}>
       <Header />

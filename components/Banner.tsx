@@ -15,7 +15,7 @@ export function Banner(): React.ReactElement | null {
     <>
       {down === 'no server' ? (
         <Text color="gray" wrap="truncate">
-          {' no tmux server yet: every agent is asleep; the first wake starts it '}
+          {' no tmux server on this socket: every agent is asleep; the first wake starts it '}
         </Text>
       ) : down ? (
         <Text backgroundColor="red" color="white" wrap="truncate">

@@ -24,13 +24,17 @@ export function shortenCwd(cwd: string | null, home: string): string | null {
   return c;
 }
 
+/**
+ * Same on screen? The raw activity time is left out on purpose: a busy agent writes its transcript
+ * several times a second, and re-rendering its row for an unchanged "now" would redraw the frame on
+ * every batch. (Sorting by activity then uses the time of the last visible change.)
+ */
 function sameRow(a: RowView, b: RowView): boolean {
   return (
     a.name === b.name &&
     a.runtime === b.runtime &&
     a.state === b.state &&
     a.stateSinceMs === b.stateSinceMs &&
-    a.lastActivityMs === b.lastActivityMs &&
     a.sinceText === b.sinceText &&
     a.activityText === b.activityText &&
     a.class === b.class &&

@@ -67,6 +67,15 @@ describe('rows derived in the reducer', () => {
     expect(s4.rowMap.get('a')!.sinceText).toBe('2m');
   });
 
+  it('a busy agent writing again (same "now" on screen) keeps its row object: no redraw per write', () => {
+    const s1 = reduce(base(['a'], { live: ['a'] }), [{ type: 'transcript', name: 'a', obs: transcript(NOW - 500) }]);
+    const row = s1.rowMap.get('a')!;
+    expect(row.state).toBe('busy');
+    const s2 = reduce(s1, [{ type: 'transcript', name: 'a', obs: transcript(NOW - 100) }]);
+    expect(s2.rowMap.get('a')).toBe(row);
+    expect(s2.rowMap).toBe(s1.rowMap);
+  });
+
   it('a clock tick that changes no shown age keeps every row', () => {
     const s1 = base(['a'], { live: ['a'] });
     const s2 = reduce(s1, [{ type: 'tick', now: NOW + 1000 }]);
