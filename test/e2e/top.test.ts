@@ -160,6 +160,39 @@ describe('fleet top end to end', () => {
     expect(t.screen()).not.toContain('[grid]');
   });
 
+  it('re-lays out on resize without garbage, and shows tmux down then recovers when the server is back', async () => {
+    const f = makeTestFleet();
+    f.writeRoster(`version: 1\nagents:\n${standinAgents(f, ['a1', 'a2'])}`);
+    const t = startTop(f);
+    await waitFor(() => row(t.screen(), 'a2'), { timeoutMs: 20_000, what: 'first frame' });
+    const clean = (cols: number) => {
+      const lines = t.screen().split('\n');
+      return (
+        lines.filter((l) => l.startsWith('fleet ')).length === 1 &&
+        lines[0]!.startsWith('fleet ') &&
+        lines.filter((l) => l.includes('NAME')).length === 1 &&
+        lines.some((l) => l.startsWith('[grid]')) &&
+        lines.every((l) => [...l].length <= cols)
+      );
+    };
+    for (const [x, y] of [[80, 20], [150, 40], [100, 24]] as const) {
+      tmux(t.outer, 'resize-window', '-t', '=top', '-x', String(x), '-y', String(y));
+      await waitFor(() => clean(x) && row(t.screen(), 'a1') && row(t.screen(), 'a2'), { timeoutMs: 15_000, what: `clean frame at ${x}x${y}` });
+    }
+    // wake a1 (w on the selection, whichever it is), then kill the fleet's server behind fleet's back
+    t.keys('w');
+    await waitFor(() => /idle|busy|booting/.test(t.screen()), { timeoutMs: 30_000, what: 'an agent live' });
+    killTestServer(f.socket);
+    await waitFor(() => /no tmux server|tmux server down/.test(t.screen()), { timeoutMs: 20_000, what: 'server-down line' });
+    await waitFor(() => /a1 .*asleep/.test(t.screen()) && /a2 .*asleep/.test(t.screen()), { timeoutMs: 20_000, what: 'agents asleep' });
+    // the server comes back (a wake starts it): the line goes, the grid recovers
+    t.keys('g', 'w');
+    await waitFor(() => !/no tmux server|tmux server down/.test(t.screen()) && /idle|busy|booting/.test(t.screen()), { timeoutMs: 30_000, what: 'recovered' });
+    t.keys('q');
+    await waitFor(() => t.exitStatus() !== null, { timeoutMs: 15_000, what: 'exited' });
+    expect(t.exitStatus()).toBe(0);
+  });
+
   for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
     it(`${signal} restores the terminal`, async () => {
       const f = makeTestFleet();
