@@ -176,6 +176,34 @@ describe('unlucky agents', () => {
   }, 30_000);
 });
 
+describe('selectors and questions', () => {
+  test('a broadcast whose selectors match nothing (glob, class, unknown kind, typo) sends nothing and names each selector with why', async () => {
+    const f = await liveStandins(['coder']);
+    const before = userTurns(f, 'coder');
+    const r = await runFleet(f, ['broadcast', 'zz*', 'class:nope', 'bogus:x', 'codr', '--text', 'hello']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/nothing was sent/);
+    expect(r.stderr).toMatch(/zz\*: no agent name matches/);
+    expect(r.stderr).toMatch(/class:nope/);
+    expect(r.stderr).toMatch(/unknown selector kind "bogus:"/);
+    expect(r.stderr).toMatch(/did you mean coder/);
+    expect(userTurns(f, 'coder')).toEqual(before);
+  }, 60_000);
+
+  test('an agent asking the operator a question: a send is deferred, never typed into the dialog', async () => {
+    const f = await liveStandins(['q1']);
+    const ask = await runFleet(f, ['send', 'q1', '--text', '/ask May I delete the build dir?', '--json']);
+    expect(ask.code, ask.stderr).toBe(0);
+    await waitFor(() => /Do you want to proceed\?/.test(tmux(f.socket, 'capture-pane', '-p', '-t', '=q1:')), { what: 'question on screen' });
+    const r = await runFleet(f, ['send', 'q1', '--text', '1', '--json']);
+    const res = resultOf(summary(r.stdout), 'q1');
+    expect(res?.state).toBe('deferred');
+    expect(res?.reason).toMatch(/question/);
+    expect(userTurns(f, 'q1')).not.toContain('answer: yes');
+    expect(tmux(f.socket, 'capture-pane', '-p', '-t', '=q1:')).toMatch(/Do you want to proceed\?/);
+  }, 60_000);
+});
+
 describe('durable broadcasts', () => {
   test.each([100, 400, 900])('sender killed -9 after %i ms: finishing the run delivers each of 4 targets exactly once', async (delay) => {
     const names = ['k1', 'k2', 'k3', 'k4'];
