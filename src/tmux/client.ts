@@ -135,7 +135,8 @@ export class TmuxClient {
     const out = new Map<string, string>();
     if (names.length === 0) return out;
     for (const n of names) this.checkName(n);
-    const nonce = `--fleet-capture-${randomBytes(6).toString('hex')}--`;
+    // No leading "-": tmux would read the separator as flags ("invalid flag --") and the chain would fail.
+    const nonce = `fleet-capture-${randomBytes(6).toString('hex')}--`;
     const args: string[] = [];
     names.forEach((n, i) => {
       if (i > 0) args.push(';');
