@@ -77,9 +77,12 @@ describe('ControlClient (tmux -C)', () => {
     // TmuxClient's chained bulk capture, answered by the connection, equals the spawned one.
     tmux(socket, 'send-keys', '-t', '=a2:', 'echo marker-a2', 'Enter');
     const viaCtl = await new TmuxClient(socket, ctl).capturePanes(['a1', 'a2']);
-    const viaSpawn = await new TmuxClient(socket).capturePanes(['a1', 'a2']);
+    const spawnClient = new TmuxClient(socket);
+    const viaSpawn = await spawnClient.capturePanes(['a1', 'a2']);
+    expect(spawnClient.runner.spawned).toBe(1); // one chained client, not a fallback to one per pane
     expect(viaCtl).toEqual(viaSpawn);
     expect(viaCtl.size).toBe(2);
+    expect(viaCtl.get('a2')).toContain('marker-a2');
     expect(ctl.spawned).toBe(before);
   });
 
