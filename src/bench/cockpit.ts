@@ -74,7 +74,7 @@ export async function measureCockpit(
       const before = await screen(ctl, true);
       const k0 = performance.now();
       await ctl.run(['send-keys', '-t', `=${TOP_SESSION}:`, i % 2 ? 'k' : 'j']);
-      const k1 = await until(ctl, (s) => s !== before, 5_000, 'a frame after a key', true);
+      const k1 = await until(ctl, (s) => s !== before, 20_000, 'a frame after a key', true);
       keys.push(k1 - k0);
       await sleep(30);
     }

@@ -14,7 +14,7 @@ import { createSynthFleet, type SynthFleet } from './synth.js';
  * (the built `fleet top` in a tmux pane, the built `fleet broadcast`), one table of the issue-8 measures
  * with budgets, plus the per-agent polling baseline peers use.
  * Options: --n 50,200,500  --window-ms 12000  --ticks 30  --keys 40  --writes 15  --broadcast 100  --write  --quick
- *   --node-args '…' (run fleet top as `node <args> bin/fleet.js`, e.g. --cpu-prof; default: bin/fleet.js itself, shebang flags)
+ *   --cockpit-only control,poll (only the fleet top phase)  --node-args '…' (run fleet top as `node <args> bin/fleet.js`, e.g. --cpu-prof; default: bin/fleet.js itself, shebang flags)
  */
 interface Opts {
   ns: number[];
@@ -25,6 +25,8 @@ interface Opts {
   broadcast: number;
   write: boolean;
   nodeArgs: string | undefined;
+  /** Only the fleet top phase, with these sources (profiling, quick checks). */
+  cockpitOnly: ('control' | 'poll')[] | null;
 }
 
 const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -32,7 +34,7 @@ const FLEET_BIN = path.join(REPO, 'bin', 'fleet.js');
 const STANDIN = path.join(REPO, 'dist', 'standin.js');
 
 function parseArgs(argv: string[]): Opts {
-  const o: Opts = { ns: [50, 200, 500], windowMs: 12_000, ticks: 30, keys: 40, writes: 15, broadcast: 100, write: false, nodeArgs: undefined };
+  const o: Opts = { ns: [50, 200, 500], windowMs: 12_000, ticks: 30, keys: 40, writes: 15, broadcast: 100, write: false, nodeArgs: undefined, cockpitOnly: null };
   const num = (flag: string, v: string | undefined, min: number, max: number): number => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${flag}: expected a whole number ${min}–${max}, got ${JSON.stringify(v)}`);
@@ -49,6 +51,10 @@ function parseArgs(argv: string[]): Opts {
     else if (a === '--broadcast') o.broadcast = num(a, v(), 0, 1000);
     else if (a === '--write') o.write = true;
     else if (a === '--node-args') o.nodeArgs = v();
+    else if (a === '--cockpit-only') o.cockpitOnly = (v() ?? '').split(',').map((x) => {
+      if (x !== 'control' && x !== 'poll') throw new Error(`--cockpit-only: expected control and/or poll, got ${JSON.stringify(x)}`);
+      return x;
+    });
     else if (a === '--quick') Object.assign(o, { ns: [20, 50], windowMs: 4000, ticks: 10, keys: 10, writes: 4, broadcast: 10 });
     else throw new Error(`unknown option ${a} (see the header of src/bench/main.ts)`);
   }
@@ -97,13 +103,27 @@ async function cockpit(f: SynthFleet, ctl: ControlClient, serverPid: number, o: 
   }
 }
 
-async function runN(f: SynthFleet, n: number, o: Opts): Promise<PerN> {
+async function runN(f: SynthFleet, n: number, o: Opts): Promise<PerN | null> {
   log(`growing the fleet to ${n} sessions`);
   await f.grow(n);
   await f.backdate(f.names); // an idle fleet: every transcript hours old
   const serverPid = f.serverPid();
   const roster = loadRoster(f.roster);
 
+  if (o.cockpitOnly) {
+    const ctl = new ControlClient(f.socket);
+    await ctl.connect();
+    try {
+      for (const source of o.cockpitOnly) {
+        log(`N=${n}: fleet top (${source})`);
+        const r = await cockpit(f, ctl, f.serverPid(), o, source, f.names.filter((_, i) => i % 10 === 0).slice(0, Math.max(1, Math.round(n / 10))));
+        process.stdout.write(`N=${n} ${source}: ${JSON.stringify(r instanceof Error ? r.message : r)}\n`);
+      }
+    } finally {
+      await ctl.close();
+    }
+    return null;
+  }
   log(`N=${n}: ${o.ticks} observation ticks (list-panes poll, control mode)`);
   const pollSrc = { observe: (now?: number) => f.tmux.observe(now), get spawned() { return f.tmux.runner.spawned; } };
   const poll = await measureTicks(pollSrc, roster, serverPid, o.ticks);
@@ -223,7 +243,11 @@ async function main(argv: string[]): Promise<number> {
   const results: PerN[] = [];
   let b: BroadcastResult | Error | null = null;
   try {
-    for (const n of o.ns) results.push(await runN(fleet, n, o));
+    for (const n of o.ns) {
+      const r = await runN(fleet, n, o);
+      if (r) results.push(r);
+    }
+    if (o.cockpitOnly) return 0;
     if (o.broadcast > 0) {
       log(`broadcast to ${o.broadcast} live stand-ins`);
       const ctl = new ControlClient(fleet.socket);
