@@ -22,6 +22,12 @@ export interface RuntimeAdapter {
   /** The composer holds text that nobody from fleet typed: returns the draft text, or null. */
   composerDraft(screen: string): string | null;
   /**
+   * Is the runtime's composer on screen at all (empty or not)? composerDraft returns null both for an empty
+   * composer and for a screen with none (an agent that exited, a dialog, a program that is not the agent), so
+   * "the composer took the text" needs this to be true. Optional: undefined means the adapter cannot tell.
+   */
+  composerVisible?(screen: string): boolean;
+  /**
    * Delivery verification: does the session file record a user turn whose text equals `text`,
    * written at or after byte `fromOffset`? Reads only the tail after fromOffset (bounded).
    */
