@@ -19,7 +19,7 @@ import type { DeliveryResult } from './types.js';
 
 export { DEFAULT_CONCURRENCY, currentProcess, ownerAlive, planFor, pool, resultFromRow } from './execute.js';
 export type { Me, PlannedTarget, RunSummary, TargetResult } from './execute.js';
-export { hasInterruptedRuns, recoverRuns } from './recover.js';
+export { AUTO_RESUME_MAX_AGE_MS, hasInterruptedRuns, interruptedRuns, recoverRuns } from './recover.js';
 export type { RecoverOptions } from './recover.js';
 
 export interface BroadcastOptions {

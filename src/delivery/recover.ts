@@ -13,7 +13,12 @@ export interface RecoverOptions {
   retryRun?: number | undefined;
   wake?: typeof realWake | undefined;
   deliver?: ExecOptions['deliver'];
+  /** Only runs created within this many ms (the automatic check on every verb); older ones are left for `runs resume`. */
+  maxAgeMs?: number | undefined;
 }
+
+/** The automatic finish on every verb leaves runs older than this to an explicit `fleet runs resume`. */
+export const AUTO_RESUME_MAX_AGE_MS = 6 * 3600_000;
 
 /**
  * Finishes every run whose owner died (kill -9, crash, reboot): deliveries left `pasting` are checked
@@ -39,6 +44,7 @@ export async function recoverRuns(ctx: FleetContext, o: RecoverOptions = {}): Pr
     const out: RunSummary[] = [];
     for (const run of ledger.openRuns()) {
       if (run.ownerPid !== null && ownerAlive(run.ownerPid, run.ownerStart) && !(run.ownerPid === me.pid && run.ownerStart === me.start)) continue;
+      if (o.maxAgeMs !== undefined && run.id !== o.retryRun && Date.now() - run.createdAt > o.maxAgeMs) continue;
       const onResult = o.onResult;
       const s = await executeRun(ctx, ledger, run, {
         created: false,
@@ -56,12 +62,19 @@ export async function recoverRuns(ctx: FleetContext, o: RecoverOptions = {}): Pr
   }
 }
 
-/** True when the ledger holds a run whose owner is gone (cheap: no tmux, one query). */
-export function hasInterruptedRuns(ledgerFile: string): boolean {
+/** Runs whose owner is gone, with their creation time (cheap: no tmux, one query). */
+export function interruptedRuns(ledgerFile: string): { id: number; createdAt: number }[] {
   const ledger = Ledger.open(ledgerFile, { readonly: true });
   try {
-    return ledger.openRuns().some((r) => r.ownerPid === null || !ownerAlive(r.ownerPid, r.ownerStart));
+    return ledger
+      .openRuns()
+      .filter((r) => r.ownerPid === null || !ownerAlive(r.ownerPid, r.ownerStart))
+      .map((r) => ({ id: r.id, createdAt: r.createdAt }));
   } finally {
     ledger.close();
   }
+}
+
+export function hasInterruptedRuns(ledgerFile: string): boolean {
+  return interruptedRuns(ledgerFile).length > 0;
 }

@@ -156,6 +156,27 @@ describe('fleet broadcast', () => {
     for (const n of names) expect(userTurns(f, n)).toEqual(['all hands']);
   });
 
+  it('any verb finishes a recent run whose process died; an old one is only reported, until runs resume', async () => {
+    const f = await liveFleet(['a1']);
+    const file = path.join(f.stateDir, 'ledger.sqlite');
+    const deadOwner = { pid: 2 ** 22 + 12345, start: null }; // above pid_max: never alive
+    const old = Ledger.open(file, { now: () => Date.now() - 7 * 3600_000 });
+    old.createRun({ kind: 'send', text: 'old news', selector: ['a1'], targets: ['a1'] }, deadOwner);
+    old.close();
+    const recent = Ledger.open(file);
+    recent.createRun({ kind: 'send', text: 'fresh news', selector: ['a1'], targets: ['a1'] }, deadOwner);
+    recent.close();
+    const ls = await f.fleet(['ls']);
+    expect(ls.code).toBe(0);
+    expect(ls.stderr).toMatch(/run 1 was interrupted over 6 h ago and left as it stands/);
+    expect(ls.stderr).toMatch(/finished interrupted run 2: 1 delivered/);
+    expect(userTurns(f, 'a1')).toEqual(['fresh news']);
+    const r = await f.fleet(['runs', 'resume']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/run 1 \(resumed\): 1 delivered/);
+    expect(userTurns(f, 'a1')).toEqual(['fresh news', 'old news']);
+  });
+
   it('a tmux server that dies mid-broadcast: deliveries end failed with the reason; the run resumes to exactly once', async () => {
     const names = ['a1', 'a2', 'a3', 'a4'];
     const f = await liveFleet(names);

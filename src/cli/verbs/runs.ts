@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { openContext } from '../../context.js';
-import { hasInterruptedRuns, recoverRuns, resultFromRow } from '../../delivery/broadcast.js';
+import { AUTO_RESUME_MAX_AGE_MS, interruptedRuns, recoverRuns, resultFromRow } from '../../delivery/broadcast.js';
 import { Ledger, type DeliveryRow, type EventRow, type RunRow } from '../../delivery/ledger.js';
 import { sanitize } from '../../domain/sanitize.js';
 import { resolveStateDir, type GlobalOptions } from '../../state/paths.js';
@@ -187,9 +187,19 @@ export function installRecoveryHook(program: Command): void {
     const o = action.optsWithGlobals<GlobalOptions>();
     try {
       const file = path.join(resolveStateDir(o), 'ledger.sqlite');
-      if (!fs.existsSync(file) || !hasInterruptedRuns(file)) return;
+      if (!fs.existsSync(file)) return;
+      const left = interruptedRuns(file);
+      if (!left.length) return;
+      const old = left.filter((r) => Date.now() - r.createdAt > AUTO_RESUME_MAX_AGE_MS);
+      if (old.length) {
+        const ids = old.map((r) => r.id).join(', ');
+        stdio.err(
+          `fleet: ${old.length > 1 ? `runs ${ids} were` : `run ${ids} was`} interrupted over ${AUTO_RESUME_MAX_AGE_MS / 3600_000} h ago and left as it stands: fleet runs show <id>; fleet runs resume finishes it`,
+        );
+      }
+      if (old.length === left.length) return;
       const ctx = openContext(o);
-      const done = await recoverRuns(ctx);
+      const done = await recoverRuns(ctx, { maxAgeMs: AUTO_RESUME_MAX_AGE_MS });
       for (const s of done) {
         stdio.err(`fleet: finished interrupted run ${s.runId}: ${Object.entries(s.counts).map(([k, n]) => `${n} ${k}`).join(', ')}`);
       }
