@@ -9,8 +9,8 @@ import { describe, expect, test } from 'vitest';
 import { claudeProjectDir } from '../../src/runtimes/claude-paths.js';
 import { loadRoster } from '../../src/state/roster-file.js';
 import { makeTestFleet, type TestFleet } from '../helpers/fleet-env.js';
-import { tmux } from '../helpers/tmux.js';
-import { fakeTmux, pathWith, runFleet } from './helpers.js';
+import { tmux, waitFor } from '../helpers/tmux.js';
+import { fakeTmux, pathWith, runFleet, startCockpit } from './helpers.js';
 
 const AGENTS = 500;
 const FILES = 10_000;
@@ -41,20 +41,35 @@ function writeTranscripts(f: TestFleet, cwd: string, n: number, t0: number): voi
   }
 }
 
+/** 500 agents, each with a live session (sleep) and 20 transcript files: 10,000 in all. */
+function bigFleet(): TestFleet {
+  const f = makeTestFleet();
+  const names = Array.from({ length: AGENTS }, (_, i) => `agent-${i}`);
+  const now = Date.now();
+  let yaml = 'version: 1\nagents:\n';
+  for (const n of names) yaml += `  - name: ${n}\n    runtime: claude\n    cwd: ${f.cwd(n)}\n    command: sleep 100000\n`;
+  f.writeRoster(yaml);
+  names.forEach((n, i) => writeTranscripts(f, f.cwd(n), FILES / AGENTS, now - i * 1000));
+  // 500 sessions in ONE tmux invocation (a source file), so setup does not fork 500 clients
+  const src = path.join(f.root, 'sessions.tmux');
+  fs.writeFileSync(src, names.map((n) => `new-session -d -s ${n} -x 80 -y 24 "sleep 100000"`).join('\n') + '\n');
+  tmux(f.socket, 'start-server', ';', 'source-file', src);
+  expect(tmux(f.socket, 'list-sessions', '-F', '#{session_name}').trim().split('\n')).toHaveLength(AGENTS);
+  return f;
+}
+
+/** utime+stime of a process in seconds, and its resident set in KB (Linux /proc). */
+function procUsage(pid: number): { cpuSecs: number; rssKb: number } {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(rest[11]) + Number(rest[12]);
+  const rss = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return { cpuSecs: ticks / 100, rssKb: Number(rss?.[1] ?? 0) };
+}
+
 describe('scale', () => {
   test(`${AGENTS} live sessions + ${FILES} transcript files: ls --json is complete, uses 1 tmux call, peak RSS < 300 MB, CPU < 10 s, wall < 20 s`, async () => {
-    const f = makeTestFleet();
-    const names = Array.from({ length: AGENTS }, (_, i) => `agent-${i}`);
-    const now = Date.now();
-    let yaml = 'version: 1\nagents:\n';
-    for (const n of names) yaml += `  - name: ${n}\n    runtime: claude\n    cwd: ${f.cwd(n)}\n    command: sleep 100000\n`;
-    f.writeRoster(yaml);
-    names.forEach((n, i) => writeTranscripts(f, f.cwd(n), FILES / AGENTS, now - i * 1000));
-    // 500 sessions in ONE tmux invocation (a source file), so setup does not fork 500 clients
-    const src = path.join(f.root, 'sessions.tmux');
-    fs.writeFileSync(src, names.map((n) => `new-session -d -s ${n} -x 80 -y 24 "sleep 100000"`).join('\n') + '\n');
-    tmux(f.socket, 'start-server', ';', 'source-file', src);
-    expect(tmux(f.socket, 'list-sessions', '-F', '#{session_name}').trim().split('\n')).toHaveLength(AGENTS);
+    const f = bigFleet();
 
     const fake = fakeTmux('pass');
     const r = await runFleet(f, ['ls', '--json'], { env: { PATH: pathWith(fake.dir) }, wrap: TIME, timeoutMs: 120_000 });
@@ -86,6 +101,25 @@ describe('scale', () => {
     const warn = (JSON.parse(doc.stdout) as { check: string; status: string; detail: string }[]).find((c) => c.check === 'transcripts big');
     expect(warn?.status).toBe('warn');
     expect(warn?.detail).toMatch(new RegExp(`${FILES} transcript files`));
+  }, 180_000);
+
+  test(`the cockpit over ${AGENTS} live sessions + ${FILES} transcripts: grid within 30 s, idle CPU < 50 % of a core, RSS < 500 MB`, async () => {
+    const f = bigFleet();
+    const t0 = Date.now();
+    const c = startCockpit(f);
+    await waitFor(() => new RegExp(`${AGENTS} agents`).test(c.screen()) && /idle:\d+/.test(c.screen()), { timeoutMs: 60_000, what: 'grid with 500 agents' });
+    expect(Date.now() - t0).toBeLessThan(30_000);
+    const pid = c.cockpitPid()!;
+    // settle, then measure 10 s of idling (a measurement window, not a correctness wait)
+    await new Promise((r) => setTimeout(r, 3_000));
+    const a = procUsage(pid);
+    const start = Date.now();
+    await new Promise((r) => setTimeout(r, 10_000));
+    const b = procUsage(pid);
+    const cpuShare = (b.cpuSecs - a.cpuSecs) / ((Date.now() - start) / 1000);
+    expect(cpuShare).toBeLessThan(0.5);
+    expect(b.rssKb).toBeLessThan(500 * 1024);
+    expect(c.cockpitPid()).toBe(pid);
   }, 180_000);
 
   test(`a ${AGENTS}-agent roster loads in well under a second`, () => {
