@@ -31,6 +31,10 @@ export function claudeComposerDraft(screen: string): string | null {
   return ruledDraft(screen, /^\s*[>❯]\s?(.*)$/, PLACEHOLDERS) ?? null;
 }
 
+export function claudeComposerVisible(screen: string): boolean {
+  return boxedDraft(screen, PLACEHOLDERS) !== undefined || ruledDraft(screen, /^\s*[>❯]\s?(.*)$/, PLACEHOLDERS) !== undefined;
+}
+
 export function claudeIsWaiting(screen: string): boolean {
   return matchesAny(screen, CLAUDE_WAITING);
 }
@@ -167,6 +171,7 @@ export const claude: TranscriptAdapter = {
 
   isWaiting: claudeIsWaiting,
   composerDraft: claudeComposerDraft,
+  composerVisible: claudeComposerVisible,
 
   async hasUserTurn(sessionFile, text, fromOffset) {
     const tail = await readTail(sessionFile, 8 * 1024 * 1024, fromOffset);

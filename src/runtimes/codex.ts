@@ -199,6 +199,10 @@ export const codex: TranscriptAdapter = {
     return promptLineDraft(screen, /^\s*[›▌]\s?(.*)$/, CODEX_PLACEHOLDERS) ?? null;
   },
 
+  composerVisible(screen) {
+    return promptLineDraft(screen, /^\s*[›▌]\s?(.*)$/, CODEX_PLACEHOLDERS) !== undefined;
+  },
+
   async hasUserTurn(sessionFile, text, fromOffset) {
     const tail = await readTail(sessionFile, 8 * 1024 * 1024, fromOffset);
     return parseJsonLines(tail.lines).records.some((r) => {

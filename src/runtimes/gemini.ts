@@ -105,6 +105,10 @@ export const gemini: TranscriptAdapter = {
     return boxedDraft(screen, [/^Type your message or @path\/to\/file$/]) ?? null;
   },
 
+  composerVisible(screen) {
+    return boxedDraft(screen) !== undefined;
+  },
+
   /** The chat is rewritten whole, so offsets mean nothing: the newest user message must equal `text`. */
   async hasUserTurn(sessionFile, text) {
     const { chat } = await readChat(sessionFile);

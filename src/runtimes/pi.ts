@@ -88,6 +88,10 @@ export const pi: TranscriptAdapter = {
     return text || null;
   },
 
+  composerVisible(screen) {
+    return screenLines(screen).filter((l) => /^\s*─{8,}\s*$/.test(l)).length >= 2;
+  },
+
   async hasUserTurn(sessionFile, text, fromOffset) {
     const tail = await readTail(sessionFile, 8 * 1024 * 1024, fromOffset);
     return parseJsonLines(tail.lines).records.some((r) => {

@@ -131,6 +131,13 @@ describe('claude adapter', () => {
     expect(claude.composerDraft('just output\n> quoted text in output\n')).toBeNull();
   });
 
+  it('composerVisible tells an empty composer from none at all', () => {
+    expect(claude.composerVisible!('standin\n╭────╮\n│ >  │\n╰────╯')).toBe(true);
+    expect(claude.composerVisible!('────────────\n> \n────────────')).toBe(true);
+    expect(claude.composerVisible!('')).toBe(false);
+    expect(claude.composerVisible!('$ cat\nsome output\n[exited]')).toBe(false);
+  });
+
   it('sees permission dialogs and questions as waiting', () => {
     expect(claude.isWaiting('Bash command\n  rm x\nDo you want to proceed?\n❯ 1. Yes\n  2. No')).toBe(true);
     expect(claude.isWaiting('Do you want to make this edit to foo.ts?')).toBe(true);

@@ -127,6 +127,8 @@ describe('codex adapter', () => {
     expect(codex.composerDraft('output\n\n› half typed\n\n  ⏎ send')).toBe('half typed');
     expect(codex.composerDraft('output\n\n› Explain this codebase\n')).toBeNull();
     expect(codex.composerDraft('output\n› \n')).toBeNull();
+    expect(codex.composerVisible!('output\n› \n')).toBe(true);
+    expect(codex.composerVisible!('output only\n')).toBe(false);
   });
 });
 
@@ -155,6 +157,8 @@ describe('pi adapter', () => {
     expect(pi.isWaiting('Do you want to proceed?')).toBe(false);
     expect(pi.composerDraft('out\n──────────\n draft here\n──────────\n model')).toBe('draft here');
     expect(pi.composerDraft('out\n──────────\n\n──────────\n model')).toBeNull();
+    expect(pi.composerVisible!('out\n──────────\n\n──────────\n model')).toBe(true);
+    expect(pi.composerVisible!('out')).toBe(false);
   });
 });
 
@@ -184,6 +188,8 @@ describe('gemini adapter', () => {
     expect(gemini.isWaiting('Apply this change?\n● 1. Yes, allow once')).toBe(true);
     expect(gemini.composerDraft('╭────╮\n│ > Type your message or @path/to/file │\n╰────╯')).toBeNull();
     expect(gemini.composerDraft('╭────╮\n│ > fix it │\n╰────╯')).toBe('fix it');
+    expect(gemini.composerVisible!('╭────╮\n│ > Type your message or @path/to/file │\n╰────╯')).toBe(true);
+    expect(gemini.composerVisible!('plain output')).toBe(false);
   });
 });
 
