@@ -216,7 +216,13 @@ export async function runCockpit(opts: CockpitOptions): Promise<number> {
     }, 60);
   };
 
-  const uninstall = installExitHandlers(process, (r) => finish(r));
+  // Errors never crash the cockpit: a rejected background promise becomes a toast; an uncaught
+  // exception still ends it, through the terminal restore.
+  const uninstall = installExitHandlers(
+    process,
+    (r) => finish(r),
+    (e) => toast('error', `internal error: ${sanitize(e instanceof Error ? e.message : String(e), { singleLine: true, max: 200 })}`),
+  );
   term.enter();
   mount();
   watcher.start();

@@ -69,16 +69,18 @@ export interface ProcessLike {
 }
 
 /**
- * Routes SIGINT/SIGTERM/SIGHUP and uncaught errors to `onExit` (which restores the terminal and
- * finishes). Returns the uninstaller.
+ * Routes SIGINT/SIGTERM/SIGHUP and uncaught exceptions to `onExit` (which restores the terminal and
+ * finishes); unhandled rejections to `onRejection` when given. Returns the uninstaller.
  */
-export function installExitHandlers(proc: ProcessLike, onExit: (r: ExitReason) => void): () => void {
+export function installExitHandlers(proc: ProcessLike, onExit: (r: ExitReason) => void, onRejection?: (e: unknown) => void): () => void {
   const handlers: [string, (...a: unknown[]) => void][] = [
     ['SIGINT', () => onExit({ kind: 'signal', signal: 'SIGINT' })],
     ['SIGTERM', () => onExit({ kind: 'signal', signal: 'SIGTERM' })],
     ['SIGHUP', () => onExit({ kind: 'signal', signal: 'SIGHUP' })],
     ['uncaughtException', (e) => onExit({ kind: 'error', error: e })],
-    ['unhandledRejection', (e) => onExit({ kind: 'error', error: e })],
+    // A stray rejected promise of some background task: reported (e.g. as a toast) when the caller
+    // says how, else fatal like an uncaught exception.
+    ['unhandledRejection', (e) => (onRejection ? onRejection(e) : onExit({ kind: 'error', error: e }))],
   ];
   for (const [ev, fn] of handlers) proc.on(ev, fn);
   return () => {

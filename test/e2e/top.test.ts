@@ -207,6 +207,15 @@ describe('fleet top end to end', () => {
     });
   }
 
+  it('without a terminal it refuses with exit 2 and points at fleet ls --json', async () => {
+    const f = makeTestFleet();
+    f.writeRoster(`version: 1\nagents:\n${standinAgents(f, ['a1'])}`);
+    const r = await f.fleet(['top']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/fleet top needs a terminal.*fleet ls --json/);
+    expect(r.stdout).not.toContain('\u001b[?1049h');
+  });
+
   it('a missing roster is a configuration error before the screen changes (exit 2)', async () => {
     const f = makeTestFleet();
     const t = startTop(f);

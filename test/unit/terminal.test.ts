@@ -68,6 +68,18 @@ describe('terminal setup and restore', () => {
     for (const ev of ['SIGTERM', 'SIGHUP', 'SIGINT', 'uncaughtException', 'unhandledRejection']) expect(proc.listenerCount(ev), ev).toBe(0);
   });
 
+  it('with a rejection handler, an unhandled rejection is reported and does not end the app', () => {
+    const proc = new EventEmitter();
+    const exits: ExitReason[] = [];
+    const rejections: unknown[] = [];
+    installExitHandlers(proc, (r) => exits.push(r), (e) => rejections.push(e));
+    proc.emit('unhandledRejection', new Error('late'));
+    expect(exits).toEqual([]);
+    expect(rejections).toHaveLength(1);
+    proc.emit('uncaughtException', new Error('fatal'));
+    expect(exits).toHaveLength(1);
+  });
+
   it('exit codes: 0 on quit, 128+n on signals, 1 on errors', () => {
     expect(exitCodeFor({ kind: 'quit' })).toBe(0);
     expect(exitCodeFor({ kind: 'signal', signal: 'SIGTERM' })).toBe(143);
