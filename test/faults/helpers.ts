@@ -192,6 +192,8 @@ export interface Cockpit {
   raw(): Buffer;
   /** Types tmux key names into the terminal. */
   keys(...keys: string[]): void;
+  /** The TMUX variable the cockpit's shell sees (the view server's). */
+  tmuxEnv(): string;
   /** The pid of the shell the cockpit runs in. */
   shellPid(): number;
   /** The cockpit process (the shell's child), or null once it has exited. */
@@ -220,7 +222,9 @@ export function startCockpit(f: TestFleet, args: string[] = [], extraEnv: Record
     .filter(([k]) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(k))
     .map(([k, v]) => `${k}=${shQuote(v)}`)
     .join(' ');
-  tmux(viewSocket, 'new-session', '-d', '-s', 'view', '-x', '160', '-y', '45', `env -i ${envArgs} sh`);
+  // TMUX/TMUX_PANE are the view server's (set by tmux for the pane): fleet top runs inside the
+  // operator's own tmux, as it usually does, and must never act on that server.
+  tmux(viewSocket, 'new-session', '-d', '-s', 'view', '-x', '160', '-y', '45', `env -i ${envArgs} TMUX="$TMUX" TMUX_PANE="$TMUX_PANE" sh`);
   tmux(viewSocket, 'pipe-pane', '-o', '-t', '=view:', `cat >> ${shQuote(log)}`);
   tmux(viewSocket, 'send-keys', '-t', '=view:', '-l', `exec 2>${shQuote(path.join(dir, 'stderr.log'))}; ${shQuote(process.execPath)} ${shQuote(FLEET_BIN)} top ${args.map(shQuote).join(' ')}; echo "COCKPIT-EXIT:$?"`);
   tmux(viewSocket, 'send-keys', '-t', '=view:', 'Enter');
@@ -230,6 +234,11 @@ export function startCockpit(f: TestFleet, args: string[] = [], extraEnv: Record
     raw: () => fs.readFileSync(log),
     keys: (...k) => {
       tmux(viewSocket, 'send-keys', '-t', '=view:', ...k);
+    },
+    tmuxEnv: () => {
+      const sh = c.shellPid();
+      const env = fs.readFileSync(`/proc/${sh}/environ`, 'utf8').split('\0');
+      return env.find((e) => e.startsWith('TMUX='))?.slice(5) ?? '';
     },
     shellPid: () => Number(tmux(viewSocket, 'display-message', '-p', '-t', '=view:', '#{pane_pid}').trim()),
     cockpitPid: () => {

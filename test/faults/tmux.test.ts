@@ -329,4 +329,16 @@ describe('under a running cockpit', () => {
     expect(fake.calls().filter((x) => x.argv.includes('list-panes')).length).toBeLessThanOrEqual(Math.ceil(secs) + 2);
     expect(c.cockpitPid()).not.toBeNull();
   }, 120_000);
+
+  test('a cockpit running inside the operator\'s own tmux (TMUX set): a wake from the grid lands on the fleet socket only', async () => {
+    const f = makeTestFleet();
+    f.writeRoster(roster(standinAgents(f, ['a1'])));
+    const c = startCockpit(f);
+    expect(c.tmuxEnv()).toContain(c.viewSocket);
+    await waitFor(() => rowState(c.screen(), 'a1') === 'asleep', { timeoutMs: 20_000, what: 'grid' });
+    c.keys('w');
+    await waitFor(() => LIVE.includes(rowState(c.screen(), 'a1') ?? ''), { timeoutMs: 30_000, what: 'a1 woken' });
+    expect(tmux(f.socket, 'list-sessions', '-F', '#{session_name}')).toMatch(/^a1$/m);
+    expect(tmux(c.viewSocket, 'list-sessions', '-F', '#{session_name}').trim()).toBe('view');
+  }, 60_000);
 });
