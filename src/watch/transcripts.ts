@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { watch, type FSWatcher } from 'chokidar';
 import type { AgentSpec, TranscriptObs } from '../domain/types.js';
 import { agentEnv } from '../runtimes/env.js';
 import { transcriptAdapterFor, type TranscriptAdapter } from '../runtimes/index.js';
 import type { Env } from '../runtimes/types.js';
+import { createDirWatch, type FileEvent } from './dir-watch.js';
 
 /**
  * Watches ONLY the transcript directories of roster agents (chokidar 4), never a whole home.
@@ -48,129 +48,26 @@ interface Agent {
   gone: boolean;
 }
 
-interface Target {
-  dir: string;
-  depth: number;
-  names: Set<string>;
-  /** What chokidar watches for it: the dir itself, or its nearest existing ancestor while it is missing. */
-  watched: string;
-  watchedDepth: number;
-}
-
 const sameObs = (a: TranscriptObs | undefined, b: TranscriptObs): boolean =>
   !!a && a.lastActivityMs === b.lastActivityMs && a.sessionFile === b.sessionFile && a.resumeRef === b.resumeRef && a.turnOpen === b.turnOpen && a.problem === b.problem;
-
-function nearestExisting(dir: string): string {
-  let d = path.dirname(dir);
-  for (;;) {
-    try {
-      if (fs.statSync(d).isDirectory()) return d;
-    } catch {
-      /* keep climbing */
-    }
-    const up = path.dirname(d);
-    if (up === d) return d;
-    d = up;
-  }
-}
-
-function isDir(p: string): boolean {
-  try {
-    return fs.statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}
 
 export function createTranscriptWatcher(opts: TranscriptWatcherOptions): TranscriptWatcher {
   const debounceMs = opts.debounceMs ?? 75;
   const rescanMs = opts.rescanMs ?? 60_000;
   const agents = new Map<string, Agent>();
-  const targets = new Map<string, Target>(); // by dir
-  const watchers = new Map<number, FSWatcher>(); // by depth
-  const refs = new Map<string, number>(); // `${depth}\0${path}` → count
   let stopped = false;
   let rescanTimer: NodeJS.Timeout | null = null;
   let rescanQueue: string[] = [];
 
-  const watcherFor = (depth: number): FSWatcher => {
-    let w = watchers.get(depth);
-    if (w) return w;
-    w = watch([], { depth, ignoreInitial: true, persistent: true, ignorePermissionErrors: true });
-    w.on('add', (p) => onEvent(p, 'add'));
-    w.on('change', (p) => onEvent(p, 'change'));
-    w.on('unlink', (p) => onEvent(p, 'unlink'));
-    w.on('addDir', (p) => onEvent(p, 'addDir'));
-    w.on('unlinkDir', (p) => onEvent(p, 'unlinkDir'));
-    w.on('error', (e) => onError(e as Error));
-    watchers.set(depth, w);
-    return w;
-  };
-
-  const addWatch = (p: string, depth: number): void => {
-    const k = `${depth}\0${p}`;
-    const n = refs.get(k) ?? 0;
-    refs.set(k, n + 1);
-    if (n === 0) watcherFor(depth).add(p);
-  };
-  const dropWatch = (p: string, depth: number): void => {
-    const k = `${depth}\0${p}`;
-    const n = refs.get(k) ?? 0;
-    if (n <= 1) {
-      refs.delete(k);
-      watchers.get(depth)?.unwatch(p);
-    } else refs.set(k, n - 1);
-  };
-
-  /** Points a target at its dir when it exists, else at the nearest existing ancestor. Returns true if it changed. */
-  const resolveTarget = (t: Target): boolean => {
-    const exists = isDir(t.dir);
-    const watched = exists ? t.dir : nearestExisting(t.dir);
-    const depth = exists ? t.depth : 0;
-    if (watched === t.watched && depth === t.watchedDepth) return false;
-    if (t.watched) dropWatch(t.watched, t.watchedDepth);
-    t.watched = watched;
-    t.watchedDepth = depth;
-    addWatch(watched, depth);
-    return true;
-  };
-
-  const attach = (a: Agent): void => {
-    for (const dir of a.dirs) {
-      let t = targets.get(dir);
-      if (!t) {
-        t = { dir, depth: a.adapter.watchDepth, names: new Set(), watched: '', watchedDepth: 0 };
-        targets.set(dir, t);
-        resolveTarget(t);
-      }
-      t.names.add(a.spec.name);
-    }
-  };
-  const detach = (a: Agent): void => {
-    for (const dir of a.dirs) {
-      const t = targets.get(dir);
-      if (!t) continue;
-      t.names.delete(a.spec.name);
-      if (t.names.size === 0) {
-        dropWatch(t.watched, t.watchedDepth);
-        targets.delete(dir);
-      }
-    }
-  };
-
-  /** Targets whose dir contains `p` (walks up p's ancestors; bounded by path length). */
-  const targetsOf = (p: string): Target[] => {
-    const out: Target[] = [];
-    let d = path.dirname(p);
-    for (let i = 0; i < 8; i++) {
-      const t = targets.get(d);
-      if (t) out.push(t);
-      const up = path.dirname(d);
-      if (up === d) break;
-      d = up;
-    }
-    return out;
-  };
+  const dirs = createDirWatch({
+    onFile: (p, kind) => onFile(p, kind),
+    onRescan: (names) => {
+      for (const n of names) markFull(n);
+    },
+    onError: (e) => onError(e),
+  });
+  const attach = (a: Agent): void => dirs.attach(a.spec.name, a.dirs, a.adapter.watchDepth);
+  const detach = (a: Agent): void => dirs.detach(a.spec.name, a.dirs);
 
   const emit = (a: Agent, o: TranscriptObs): void => {
     if (a.gone || stopped) return;
@@ -210,10 +107,10 @@ export function createTranscriptWatcher(opts: TranscriptWatcherOptions): Transcr
 
   const fullScan = async (a: Agent): Promise<void> => {
     // Where the transcripts live can change (a long Claude path whose folder another Claude build created).
-    const dirs = a.adapter.transcriptDirs(a.spec, a.env).map((d) => path.resolve(d));
-    if (!a.gone && dirs.join('\0') !== a.dirs.join('\0')) {
+    const now = a.adapter.transcriptDirs(a.spec, a.env).map((d) => path.resolve(d));
+    if (!a.gone && now.join('\0') !== a.dirs.join('\0')) {
       detach(a);
-      a.dirs = dirs;
+      a.dirs = now;
       attach(a);
     }
     const o = await a.adapter.scan(a.spec, a.env).catch((e: unknown) => ({
@@ -268,33 +165,22 @@ export function createTranscriptWatcher(opts: TranscriptWatcherOptions): Transcr
     emit(a, { lastActivityMs: Number.isFinite(last) ? last : null, sessionFile, resumeRef, turnOpen, problem: prev.problem });
   };
 
-  const onEvent = (p: string, kind: 'add' | 'change' | 'unlink' | 'addDir' | 'unlinkDir'): void => {
+  const onFile = (p: string, kind: FileEvent): void => {
     if (stopped) return;
-    // Missing dirs waiting to appear (or dirs that vanished): re-point them, then rescan their agents.
-    if (kind === 'addDir' || kind === 'unlinkDir' || kind === 'add') {
-      for (const t of targets.values()) {
-        if (t.watched === t.dir && kind !== 'unlinkDir') continue;
-        // still missing after a new dir appeared: rescan anyway (the agent's dir may resolve elsewhere now)
-        if (resolveTarget(t) || (kind === 'addDir' && t.watched !== t.dir)) for (const n of t.names) markFull(n);
+    for (const n of dirs.namesOf(p)) {
+      const a = agents.get(n);
+      if (!a) continue;
+      if (kind === 'unlink') {
+        markFull(n);
+        continue;
       }
-    }
-    if (kind === 'addDir' || kind === 'unlinkDir') return;
-    for (const t of targetsOf(p)) {
-      for (const n of t.names) {
-        const a = agents.get(n);
-        if (!a) continue;
-        if (kind === 'unlink') {
-          markFull(n);
-          continue;
-        }
-        void a.adapter.owns(a.spec, a.env, p).then((mine) => {
-          if (!mine || a.gone) return;
-          // A new session file (reset / new session) is rare: scan fully, which also re-checks for garbage.
-          if (kind === 'add' && a.adapter.isSession(p)) a.full = true;
-          a.dirty.add(p);
-          schedule(a);
-        });
-      }
+      void a.adapter.owns(a.spec, a.env, p).then((mine) => {
+        if (!mine || a.gone) return;
+        // A new session file (reset / new session) is rare: scan fully, which also re-checks for garbage.
+        if (kind === 'add' && a.adapter.isSession(p)) a.full = true;
+        a.dirty.add(p);
+        schedule(a);
+      });
     }
   };
 
@@ -376,10 +262,8 @@ export function createTranscriptWatcher(opts: TranscriptWatcherOptions): Transcr
         if (a.timer) clearTimeout(a.timer);
       }
       await Promise.all([...agents.values()].map((a) => a.running?.catch(() => undefined)));
-      await Promise.all([...watchers.values()].map((w) => w.close()));
-      watchers.clear();
+      await dirs.close();
       agents.clear();
-      targets.clear();
     },
   };
 }
