@@ -12,7 +12,7 @@ import { readAgentFiles } from '../../src/state/files.js';
 import { statePaths } from '../../src/state/paths.js';
 import { makeTestFleet, standinAgents } from '../helpers/fleet-env.js';
 import { tempDir, waitFor } from '../helpers/tmux.js';
-import { roster, runFleet, startCockpit } from './helpers.js';
+import { roster, runFleet, startCockpit, TERMINAL_CONTROL } from './helpers.js';
 
 function work(): { dir: string; file: string; cwd: string } {
   const dir = tempDir();
@@ -120,6 +120,8 @@ describe('roster input', () => {
   test('a binary roster (NUL bytes, invalid UTF-8) is refused with a YAML error naming the file', () => {
     const { message, file } = rosterError(Buffer.from([0x76, 0x00, 0xff, 0xfe, 0x3a, 0x0a, 0x00, 0x00, 0x9b]));
     expect(message).toContain(file);
+    expect(message).toMatch(/YAML/);
+    expect(message).not.toMatch(TERMINAL_CONTROL);
   });
 
   test('a tab-indented roster gives a YAML error with line and column', () => {
