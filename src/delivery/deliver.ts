@@ -115,7 +115,7 @@ async function captureDraft(c: Ctx): Promise<{ draft: string | null; waiting: bo
  * After the Enter: poll the transcript; from rescueAfterMs on, look at the composer — our text still
  * there → one rescue Enter; composer clear → delivered (after a short grace for the transcript).
  */
-async function verify(c: Ctx, mark: PasteMark, attempts: number, enters: number): Promise<DeliveryResult> {
+async function verify(c: Ctx, mark: PasteMark, attempts: number, enters: number, sawOurs: boolean): Promise<DeliveryResult> {
   if (c.spec.runtime === 'shell' || !c.adapter) {
     return { state: 'unconfirmed', attempts, enters, reason: `runtime ${c.spec.runtime} keeps no transcript fleet can read: sent, not verified` };
   }
@@ -140,6 +140,7 @@ async function verify(c: Ctx, mark: PasteMark, attempts: number, enters: number)
       }
       if (draftIsOurs(draft, c.text)) {
         stuck = true;
+        sawOurs = true;
         if (enters < 2) {
           try {
             await c.tmux.sendKeys(c.spec.name, 'Enter');
@@ -148,9 +149,14 @@ async function verify(c: Ctx, mark: PasteMark, attempts: number, enters: number)
           }
           enters++;
         }
-      } else {
+      } else if (sawOurs) {
+        // The composer showed our text and let go of it: submitted (maybe queued by a busy agent).
         stuck = false;
         clearedAt = Date.now();
+      } else {
+        // Never seen in the composer: that proves nothing. An agent that exited is a failure, now.
+        const exited = await paneExited(c);
+        if (exited) return { state: 'failed', attempts, enters, reason: exited };
       }
     }
     if (now - start >= c.o.verifyTimeoutMs) break;
@@ -159,14 +165,41 @@ async function verify(c: Ctx, mark: PasteMark, attempts: number, enters: number)
   if (clearedAt !== null) {
     return { state: 'delivered', attempts, enters, evidence: 'composer', reason: 'the composer took the text; the transcript has not recorded it yet' };
   }
+  const exited = await paneExited(c);
+  if (exited) return { state: 'failed', attempts, enters, reason: exited };
   return {
     state: 'unconfirmed',
     attempts,
     enters,
     reason: stuck
       ? 'the text is still in the composer after a rescue Enter'
-      : `no user turn in the transcript within ${c.o.verifyTimeoutMs} ms`,
+      : `no user turn in the transcript within ${c.o.verifyTimeoutMs} ms${sawOurs ? '' : ', and the composer never showed the text'}`,
   };
+}
+
+/** Why the agent is gone (its process exited, or the session vanished), or null while it runs. One list-panes. */
+async function paneExited(c: Ctx): Promise<string | null> {
+  const obs = await c.tmux.observe().catch(() => null);
+  if (!obs) return null;
+  if (obs.server === 'down') return `the tmux server is gone (${errText(obs.reason)})`;
+  const pane = obs.panes.get(c.spec.name);
+  if (!pane) return 'the session vanished after the paste';
+  if (pane.dead) return `the agent exited${pane.deadStatus !== null ? ` with status ${pane.deadStatus}` : ''} after the paste`;
+  return null;
+}
+
+/** Right after the paste: does the composer show our text? (A few quick looks while the agent redraws.) */
+async function composerShowsOurs(c: Ctx): Promise<boolean> {
+  if (!c.adapter || c.spec.runtime === 'shell') return false;
+  for (let i = 0; i < 3; i++) {
+    try {
+      if (draftIsOurs((await captureDraft(c)).draft, c.text)) return true;
+    } catch {
+      return false;
+    }
+    await sleep(Math.max(c.o.settleMs, 20));
+  }
+  return false;
 }
 
 /**
@@ -221,13 +254,15 @@ export async function deliverToLive(tmux: TmuxClient, spec: AgentSpec, text: str
   } catch (e) {
     return { state: 'failed', attempts: 1, reason: `paste: ${errText(e)}` };
   }
-  if (c.o.settleMs > 0) await sleep(c.o.settleMs);
+  // Seeing our text in the composer is what lets "the composer let go of it" count as proof later.
+  const sawOurs = await composerShowsOurs(c);
+  if (!sawOurs && c.o.settleMs > 0) await sleep(c.o.settleMs);
   try {
     await tmux.sendKeys(spec.name, 'Enter');
   } catch (e) {
     return { state: 'failed', attempts: 1, enters: 0, reason: `Enter: ${errText(e)}` };
   }
-  return verify(c, mark, 1, 1);
+  return verify(c, mark, 1, 1, sawOurs);
 }
 
 /**
@@ -243,7 +278,7 @@ async function checkInterrupted(c: Ctx, mark: PasteMark, draft: string | null): 
     } catch (e) {
       return { state: 'failed', attempts: 0, enters: 0, reason: `Enter: ${errText(e)}` };
     }
-    return verify(c, mark, 0, 1);
+    return verify(c, mark, 0, 1, true);
   }
   if (!c.adapter || c.spec.runtime === 'shell') {
     return { state: 'unconfirmed', attempts: 0, reason: 'interrupted mid-paste; the runtime keeps no transcript to check, so it was not sent again' };

@@ -7,6 +7,7 @@ import type { AgentSpec } from '../../src/domain/types.js';
 import { TmuxClient } from '../../src/tmux/client.js';
 import type { RunOptions, RunResult, TmuxRunner } from '../../src/tmux/runner.js';
 import { tempDir } from '../helpers/tmux.js';
+import { FIELD_SEP as SEP } from '../../src/tmux/parse.js';
 
 /** A pane simulated in memory: a composer, bracketed paste, Enter submits into a JSONL transcript. */
 class FakePane implements TmuxRunner {
@@ -21,6 +22,8 @@ class FakePane implements TmuxRunner {
   /** Submit without recording (a runtime that writes the transcript late). */
   record = true;
   failOn: string | null = null;
+  /** The agent's process exited (pane_dead, remain-on-exit). */
+  dead = false;
   constructor(readonly transcript: string) {}
   /** Like tmux: a chain `a ; b` runs its commands in order and stops at the first error. */
   async run(all: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
@@ -49,6 +52,8 @@ class FakePane implements TmuxRunner {
     switch (cmd) {
       case 'capture-pane':
         return ok(`standin\n${this.question ? 'Do you want to proceed?\n' : ''}│ > ${this.composer.replace(/\n/g, '⏎')} │\n`);
+      case 'list-panes':
+        return ok(this.live ? `a${SEP}$1${SEP}0${SEP}0${SEP}%1${SEP}123${SEP}${this.dead ? 1 : 0}${SEP}${this.dead ? 7 : ''}${SEP}1700000000${SEP}1700000000${SEP}0${SEP}node\n` : '');
       case 'load-buffer':
         this.buffers.set(arg('-b'), String(opts.input ?? ''));
         return ok();
@@ -136,7 +141,8 @@ describe('deliverToLive', () => {
     expect(paste).toEqual(['paste-buffer', '-p', '-r', '-d', '-b', load[2], '-t', '=a:']);
     expect(pane.calls.find((c) => c[0] === 'send-keys')).toEqual(['send-keys', '-t', '=a:', 'Enter']);
     expect(pane.buffers.size).toBe(0);
-    expect(pane.spawned).toBe(3); // capture; load+paste in one client; Enter (proof from the transcript: no capture)
+    // capture; load+paste in one client; capture (our text in the composer); Enter — the proof comes from the transcript
+    expect(pane.spawned).toBe(4);
   });
 
   it('defers, without pasting, when the composer holds someone else\'s draft', async () => {
@@ -180,6 +186,42 @@ describe('deliverToLive', () => {
     pane.record = false;
     const r = await deliverToLive(tmux, spec(), 'queued task', fast);
     expect(r).toMatchObject({ state: 'delivered', evidence: 'composer' });
+  });
+
+  it('a composer that never showed the text proves nothing: an agent that ignores input ends unconfirmed, pasted once', async () => {
+    const { pane, tmux, fast } = setup();
+    pane.record = false;
+    // A mute agent: no composer on screen at all, and nothing recorded.
+    pane.run = ((orig) => async (args: readonly string[], o?: RunOptions) => {
+      if (args[0] === 'capture-pane') {
+        pane.calls.push([...args]);
+        return { stdout: '\n', stderr: '', exitCode: 0, timedOut: false };
+      }
+      return orig(args, o);
+    })(pane.run.bind(pane));
+    const r = await deliverToLive(tmux, spec(), 'are you there?', fast);
+    expect(r.state).toBe('unconfirmed');
+    expect(r.reason).toMatch(/never showed the text/);
+    expect(pane.pastes()).toBe(1);
+  });
+
+  it('an agent that exited after the paste is a failure with its status, found at the first look', async () => {
+    const { pane, tmux, fast } = setup();
+    pane.record = false;
+    pane.eatEnters = 99;
+    pane.composer = '';
+    const origRun = pane.run.bind(pane);
+    pane.run = async (args: readonly string[], o?: RunOptions) => {
+      if (args.includes('paste-buffer')) {
+        pane.dead = true;
+        pane.calls.push(['paste-buffer']);
+        return { stdout: '', stderr: '', exitCode: 0, timedOut: false };
+      }
+      return origRun(args, o);
+    };
+    const r = await deliverToLive(tmux, spec(), 'a long task', fast);
+    expect(r).toMatchObject({ state: 'failed', attempts: 1 });
+    expect(r.reason).toMatch(/the agent exited with status 7 after the paste/);
   });
 
   it('fails with the reason when the session is gone', async () => {
