@@ -135,6 +135,12 @@ describe('fleet top end to end', () => {
       what: 'stand-ins recorded the task',
     });
     expect(userTurns(f, 'rev0')).toEqual([]);
+    // the run is in the ledger
+    const runs = await f.fleet(['runs', '--json']);
+    expect(runs.code).toBe(0);
+    const list = JSON.parse(runs.stdout) as { counts: Record<string, number> }[];
+    expect(list).toHaveLength(1);
+    expect(Object.values(list[0]!.counts).reduce((a, b) => a + b, 0)).toBe(2);
 
     // Enter attaches to the selected agent (rev0, asleep: woken first); detaching brings the grid back intact
     t.keys('/');
