@@ -109,8 +109,16 @@ export const gemini: TranscriptAdapter = {
     return boxedDraft(screen) !== undefined;
   },
 
-  /** The chat is rewritten whole, so offsets mean nothing: the newest user message must equal `text`. */
-  async hasUserTurn(sessionFile, text) {
+  /**
+   * The chat is rewritten whole, so `fromOffset` is read as "the file's size before": the file must have grown
+   * past it (a message was added) and its newest user message must equal `text`.
+   */
+  async hasUserTurn(sessionFile, text, fromOffset) {
+    try {
+      if (fromOffset > 0 && (await fs.promises.stat(sessionFile)).size <= fromOffset) return false;
+    } catch {
+      return false;
+    }
     const { chat } = await readChat(sessionFile);
     if (!chat) return false;
     const users = geminiUserTexts(chat);

@@ -179,6 +179,9 @@ describe('gemini adapter', () => {
     expect(await gemini.scan(s, env)).toMatchObject({ sessionFile: f, resumeRef: 'sid-1', lastActivityMs: 5000, problem: undefined });
     expect(await gemini.hasUserTurn(f, 'do it', 0)).toBe(true);
     expect(await gemini.hasUserTurn(f, 'other', 0)).toBe(false);
+    // the same text sent before: not new unless the chat grew past the size taken before the paste
+    const size = fs.statSync(f).size;
+    expect(await gemini.hasUserTurn(f, 'do it', size)).toBe(false);
     fs.writeFileSync(f, '{"sessionId": "sid-1", "messages": [');
     const o = await gemini.scan(s, env);
     expect(o.problem).toMatch(/not valid JSON/);
