@@ -12,7 +12,7 @@ import { readAgentFiles, updateWakeRecord } from '../state/files.js';
 import type { TmuxClient } from '../tmux/client.js';
 import { snapshot } from '../watch/snapshot.js';
 import { deliverToLive, type DeliverOptions } from './deliver.js';
-import type { DeliveryRow, Ledger, OwnerAlive, RunRow } from './ledger.js';
+import { LedgerError, type DeliveryRow, type Ledger, type OwnerAlive, type RunRow } from './ledger.js';
 import type { DeliveryResult, DeliveryState, PasteMark } from './types.js';
 
 export interface TargetResult extends DeliveryResult {
@@ -135,7 +135,17 @@ export async function executeRun(ctx: FleetContext, ledger: Ledger, run: RunRow,
       try {
         await deliverOne(ctx, ledger, run, d, byName.get(d.agent), o);
       } catch (e) {
-        ledgerFailure ??= e;
+        if (e instanceof LedgerError) {
+          ledgerFailure ??= e;
+          return;
+        }
+        // Anything else is this target's failure, not the run's: record it and go on with the others.
+        try {
+          const cur = ledger.deliveries(run.id).find((x) => x.agent === d.agent);
+          ledger.finish(run.id, d.agent, { state: 'failed', attempts: cur?.attempts ?? d.attempts, reason: `internal error: ${sanitize(e instanceof Error ? e.message : String(e), { singleLine: true, max: 300 })}` });
+        } catch (e2) {
+          ledgerFailure ??= e2;
+        }
       }
     });
   } finally {
@@ -171,7 +181,11 @@ async function deliverOne(ctx: FleetContext, ledger: Ledger, run: RunRow, d: Del
         /* the grid's "last task" is a nicety */
       }
     }
-    o.onResult?.(name, r);
+    try {
+      o.onResult?.(name, r);
+    } catch {
+      /* a listener's error is not the delivery's */
+    }
   };
   const spec = ctx.roster.agents.find((a) => a.name === name);
   if (!spec) return finish({ state: 'failed', attempts: d.attempts, reason: `${name} is no longer in the roster (${ctx.rosterPath})` });

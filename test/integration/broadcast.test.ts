@@ -177,6 +177,27 @@ describe('fleet broadcast', () => {
     expect(userTurns(f, 'a1')).toEqual(['fresh news', 'old news']);
   });
 
+  it('an injected wake that throws fails that target with the reason; a throwing onResult listener breaks nothing', async () => {
+    const f = await liveFleet(['a1', 'a2'], { asleep: ['a2'] });
+    const g = { socket: f.socket, roster: f.roster, stateDir: f.stateDir };
+    const seen: string[] = [];
+    const s = await broadcast(openContext(g), {
+      selector: ['all'],
+      text: 'hello',
+      wake: async () => {
+        throw new Error('lifecycle exploded');
+      },
+      onResult: (name, r) => {
+        seen.push(`${name}:${r.state}`);
+        throw new Error('listener bug');
+      },
+    });
+    expect(s.counts).toEqual({ delivered: 1, failed: 1 });
+    expect(s.results.find((r) => r.name === 'a2')!.reason).toMatch(/wake: lifecycle exploded/);
+    expect(seen.sort()).toEqual(['a1:delivered', 'a2:failed']);
+    expect(userTurns(f, 'a1')).toEqual(['hello']);
+  });
+
   it('a tmux server that dies mid-broadcast: deliveries end failed with the reason; the run resumes to exactly once', async () => {
     const names = ['a1', 'a2', 'a3', 'a4'];
     const f = await liveFleet(names);
