@@ -4,7 +4,7 @@ import { loadRoster } from '../state/roster-file.js';
 import { ControlClient } from '../tmux/control.js';
 import { measureBroadcast, type BroadcastResult } from './broadcast.js';
 import { measureCockpit, type CockpitResult } from './cockpit.js';
-import { measureCaptures, measurePeerPass, measureTicks, type CaptureResult, type TickResult, type WindowResult } from './measure.js';
+import { measureCaptures, measurePeerPass, measureServerAlone, measureTicks, type CaptureResult, type TickResult, type WindowResult } from './measure.js';
 import { machine } from './proc.js';
 import { fmt, notes, table, writeBenchDoc, type Row, type Verdict } from './report.js';
 import { createSynthFleet, type SynthFleet } from './synth.js';
@@ -71,6 +71,8 @@ interface PerN {
   writers: number;
   top: CockpitResult | Error;
   topPoll: CockpitResult | Error;
+  /** The tmux server's own CPU with no fleet process running (% of one core): what the agents cost it. */
+  alone: { idle: number; busy: number };
 }
 
 const log = (s: string): void => void process.stderr.write(`bench: ${s}\n`);
@@ -127,7 +129,7 @@ async function runN(f: SynthFleet, n: number, o: Opts): Promise<PerN | null> {
   log(`N=${n}: ${o.ticks} observation ticks (list-panes poll, control mode)`);
   const pollSrc = { observe: (now?: number) => f.tmux.observe(now), get spawned() { return f.tmux.runner.spawned; } };
   const poll = await measureTicks(pollSrc, roster, serverPid, o.ticks);
-  const ctl = new ControlClient(f.socket);
+  let ctl = new ControlClient(f.socket);
   if (!(await ctl.connect())) throw new Error('control-mode client could not connect');
   try {
     const control = await measureTicks(ctl, roster, serverPid, o.ticks);
@@ -137,11 +139,22 @@ async function runN(f: SynthFleet, n: number, o: Opts): Promise<PerN | null> {
     const peer = await measurePeerPass(f.socket, f.names, serverPid, n <= 50 ? 3 : 1);
     const writers = Math.max(1, Math.round(n / 10));
     const busyNames = f.names.filter((_, i) => i % 10 === 0).slice(0, writers);
+    log(`N=${n}: the tmux server alone, idle and busy`);
+    await ctl.close(); // no fleet process at all while the server is measured alone
+    const aloneIdle = await measureServerAlone(serverPid, o.windowMs);
+    await f.setBusy(busyNames, true);
+    await sleep(1_500);
+    const aloneBusy = await measureServerAlone(serverPid, o.windowMs);
+    await f.setBusy(busyNames, false);
+    await sleep(300);
+    await f.backdate(busyNames);
+    ctl = new ControlClient(f.socket);
+    if (!(await ctl.connect())) throw new Error('control-mode client could not reconnect');
     log(`N=${n}: fleet top (control mode): first frame, keys, transcript writes, idle and busy (${writers} writing) windows of ${o.windowMs} ms`);
     const top = await cockpit(f, ctl, serverPid, o, 'control', busyNames);
     log(`N=${n}: fleet top (FLEET_TMUX_SOURCE=poll): idle and busy windows`);
     const topPoll = await cockpit(f, ctl, serverPid, o, 'poll', busyNames);
-    return { n, poll, control, peer, captures, writers, top, topPoll };
+    return { n, poll, control, peer, captures, writers, top, topPoll, alone: { idle: aloneIdle, busy: aloneBusy } };
   } finally {
     await ctl.close();
   }
@@ -202,6 +215,13 @@ function buildRows(rs: PerN[], b: BroadcastResult | Error | null): Row[] {
       budget: '–',
       cells: rs.map((r) => [r.captures.perAgent, r.captures.chained, r.captures.control].map((c) => `${fmt(c.cpuMs)} (${fmt(c.wallMs)})`).join(' · ') + ' ms'),
       verdict: 'n/a',
+    },
+    {
+      measure: 'for reference: the tmux server alone, no fleet running, idle · busy (% of one core)',
+      budget: '–',
+      cells: rs.map((r) => `${r.alone.idle.toFixed(2)} % · ${r.alone.busy.toFixed(2)} %`),
+      verdict: 'n/a',
+      note: 'what the agents themselves cost the tmux server (their output, their timers); it is inside every "fleet + tmux server" figure below.',
     },
     cockpitRow('idle fleet CPU, fleet top (control mode), % of one core: fleet + tmux server', '≤ 1 % at 200', (c) => pct(c.idle), (c) => c.idle.pctCore <= 1, 'top', mid),
     cockpitRow('idle fleet CPU, fleet top with FLEET_TMUX_SOURCE=poll', '≤ 1 % at 200', (c) => pct(c.idle), (c) => c.idle.pctCore <= 1, 'topPoll', mid),

@@ -189,3 +189,11 @@ export async function measureCaptures(socket: string, names: readonly string[], 
   });
   return { perAgent, chained, control };
 }
+
+/** The tmux server alone (no fleet process running) over a window: its own CPU, % of one core. */
+export async function measureServerAlone(serverPid: number, windowMs: number): Promise<number> {
+  const s0 = procCpu(serverPid)?.self ?? 0;
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, windowMs));
+  return (((procCpu(serverPid)?.self ?? 0) - s0) / (performance.now() - t0)) * 100;
+}

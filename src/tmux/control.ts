@@ -18,9 +18,13 @@ export const CONTROL_SESSION = '_ctl';
 const LINE_PREFIX = 'P';
 /** The subscription: changes whenever a session appears/vanishes, its pane prints, dies, respawns, or is attached. */
 export const SUBSCRIPTION_NAME = 'fleet';
-/** Internal sessions (`_ctl`, `_holder`, a cockpit's own `_…` session) are left out: their output must not wake us. */
+/**
+ * Internal sessions (`_ctl`, `_holder`, a cockpit's own `_…` session) are left out: their output must not wake
+ * us. No pane_current_command: tmux reads /proc for it on every evaluation (500 reads a second at 500 agents);
+ * a command that changes without any output is caught by the reconcile.
+ */
 export const SUBSCRIPTION_FORMAT =
-  '#{S:#{?#{m:_*,#{session_name}},,#{session_id}.#{window_activity}.#{pane_dead}.#{pane_pid}.#{session_attached}.#{pane_current_command};}}';
+  '#{S:#{?#{m:_*,#{session_name}},,#{session_id}.#{window_activity}.#{pane_dead}.#{pane_pid}.#{session_attached};}}';
 
 // ---------------------------------------------------------------- protocol parsing (pure)
 

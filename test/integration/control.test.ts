@@ -33,13 +33,19 @@ describe('ControlClient (tmux -C)', () => {
     tmux(socket, 'new-session', '-d', '-s', 'a2', IDLE);
     expect(await ctl.connect()).toBe(true);
     const spawnedBefore = ctl.spawned;
-    const viaCtl = await ctl.observe(1);
-    const viaList = await new TmuxClient(socket).observe(1);
+    // Freshly started panes still change (the shell execs its command, activity ticks): retry until two
+    // back-to-back observations agree; a systematic difference never would.
+    const [viaCtl, viaList] = await waitFor(async () => {
+      const c = await ctl.observe(1);
+      const l = await new TmuxClient(socket).observe(1);
+      if (c.server !== 'up' || l.server !== 'up') throw new Error('server down');
+      expect(c.panes).toEqual(l.panes);
+      return [c, l] as const;
+    }, { what: 'agreeing observations' });
     expect(ctl.spawned).toBe(spawnedBefore);
     expect(viaCtl.server).toBe('up');
     if (viaCtl.server !== 'up' || viaList.server !== 'up') throw new Error('server down');
     expect([...viaCtl.panes.keys()].sort()).toEqual(['_ctl', 'a1', 'a2']);
-    expect(viaCtl.panes).toEqual(viaList.panes);
     expect(viaCtl.bad).toEqual([]);
   });
 
@@ -76,10 +82,17 @@ describe('ControlClient (tmux -C)', () => {
     expect((await ctl.run(['display-message', '-p', 'after'])).stdout).toBe('after\n');
     // TmuxClient's chained bulk capture, answered by the connection, equals the spawned one.
     tmux(socket, 'send-keys', '-t', '=a2:', 'echo marker-a2', 'Enter');
-    const viaCtl = await new TmuxClient(socket, ctl).capturePanes(['a1', 'a2']);
+    await waitFor(() => tmux(socket, 'capture-pane', '-p', '-t', '=a2:').includes('marker-a2'), { what: 'the echo on screen' });
     const spawnClient = new TmuxClient(socket);
-    const viaSpawn = await spawnClient.capturePanes(['a1', 'a2']);
-    expect(spawnClient.runner.spawned).toBe(1); // one chained client, not a fallback to one per pane
+    let attempts = 0;
+    const [viaCtl, viaSpawn] = await waitFor(async () => {
+      attempts++;
+      const c = await new TmuxClient(socket, ctl).capturePanes(['a1', 'a2']);
+      const s = await spawnClient.capturePanes(['a1', 'a2']);
+      expect(c).toEqual(s);
+      return [c, s] as const;
+    }, { what: 'agreeing captures' });
+    expect(spawnClient.runner.spawned).toBe(attempts); // ONE chained client each time, never a fallback to one per pane
     expect(viaCtl).toEqual(viaSpawn);
     expect(viaCtl.size).toBe(2);
     expect(viaCtl.get('a2')).toContain('marker-a2');
