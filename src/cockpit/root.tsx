@@ -22,6 +22,7 @@ import { createScreenChecker } from '../watch/screens.js';
 import { createTranscriptWatcher } from '../watch/transcripts.js';
 import { TmuxClient } from '../tmux/client.js';
 import { ControlClient } from '../tmux/control.js';
+import { frameDiffStdout } from './frame-writer.js';
 import { realOps } from './ops.js';
 import { createTerminal, exitCodeFor, installExitHandlers, type ExitReason, type Terminal } from './terminal.js';
 
@@ -58,7 +59,7 @@ export interface BenchStreams {
  */
 export function mountForBench(app: MountedApp, streams: BenchStreams, onRender?: () => void): () => void {
   const inst = render(app.element, {
-    stdout: streams.stdout,
+    stdout: frameDiffStdout(streams.stdout),
     stdin: streams.stdin,
     exitOnCtrlC: false,
     patchConsole: false,
@@ -142,7 +143,8 @@ export async function runCockpit(opts: CockpitOptions): Promise<number> {
 
   function mount(): void {
     const inst = render(app.element, {
-      stdout,
+      // Only changed lines reach the terminal (a fresh differ per mount: each mount starts at home).
+      stdout: frameDiffStdout(stdout),
       stdin,
       exitOnCtrlC: false,
       patchConsole: false,
@@ -218,6 +220,11 @@ export async function runCockpit(opts: CockpitOptions): Promise<number> {
 
   // Errors never crash the cockpit: a rejected background promise becomes a toast; an uncaught
   // exception still ends it, through the terminal restore.
+  // The preview follows the selection at once, not at the next tmux poll.
+  const unsubscribePreview = store.api.subscribe((st, prev) => {
+    if (st.ui.preview && (st.ui.preview !== prev.ui.preview || st.ui.selected !== prev.ui.selected)) watcher?.refreshPreview();
+  });
+
   const uninstall = installExitHandlers(
     process,
     (r) => finish(r),
@@ -237,6 +244,7 @@ export async function runCockpit(opts: CockpitOptions): Promise<number> {
   for (const t of timers) clearInterval(t);
   if (resizeTimer) clearTimeout(resizeTimer);
   stdout.off('resize', onResize);
+  unsubscribePreview();
   try {
     (instance as Instance | null)?.unmount();
   } catch {

@@ -66,6 +66,8 @@ export interface FleetWatcher {
   /** Re-reads every agent's state files. */
   refreshFiles(): void;
   reloadRoster(): void;
+  /** The preview target changed (opened, or another row selected): capture it now from the last observation. */
+  refreshPreview(): void;
   readonly poller: TmuxPoller;
 }
 
@@ -82,7 +84,9 @@ export function createFleetWatcher(o: FleetWatcherOptions): FleetWatcher {
     if (!stopped) o.sink.push(e);
   };
 
+  let lastObs: TmuxObservation | null = null;
   const onObservation = (obs: TmuxObservation): void => {
+    lastObs = obs;
     push({ type: 'tmux', obs });
     if (obs.server !== 'up') return;
     if (o.screens && !screenBusy) {
@@ -172,6 +176,16 @@ export function createFleetWatcher(o: FleetWatcherOptions): FleetWatcher {
     poller,
     pollNow: () => poller.pollNow(),
     refreshFiles,
+    refreshPreview() {
+      const target = o.previewTarget?.() ?? null;
+      if (!target) {
+        lastPreview = null;
+        return;
+      }
+      if (lastObs?.server !== 'up') return;
+      if (lastPreview?.name !== target) lastPreview = null;
+      void capturePreview(target, lastObs);
+    },
     reloadRoster,
     start() {
       push({ type: 'roster', roster });

@@ -158,6 +158,12 @@ describe('fleet top end to end', () => {
     expect(t.screen()).toContain('filter: rev0');
     await waitFor(() => /idle|busy|booting/.test(row(t.screen(), 'rev0')), { timeoutMs: 20_000, what: 'rev0 live' });
 
+    // p previews the selected pane (the stand-in's screen, captured at once)
+    t.keys('p');
+    await waitFor(() => t.screen().includes('preview: rev0') && /standin .* — ready/.test(t.screen()), { timeoutMs: 15_000, what: 'preview of rev0' });
+    t.keys('p');
+    await waitFor(() => !t.screen().includes('preview: rev0'), { what: 'preview closed' });
+
     // q quits and restores the terminal: main screen, cursor shown, exit 0
     t.keys('q');
     await waitFor(() => t.exitStatus() !== null, { timeoutMs: 15_000, what: 'fleet top exited' });

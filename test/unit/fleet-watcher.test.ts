@@ -110,10 +110,16 @@ describe('fleet watcher', () => {
     t.setObs(up(['a'], NOW + 5000));
     await w.pollNow();
     await waitFor(() => t.captures.length === 2);
+    // a new target is captured at once from the last observation, without waiting for a poll
+    t.setObs(up(['a', 'c'], NOW + 5000));
+    await w.pollNow();
+    target = 'c';
+    w.refreshPreview();
+    await waitFor(() => t.captures.includes('c'));
     target = 'b'; // asleep: no pane, an empty preview, no capture
     await w.pollNow();
     expect(t.events.at(-1)).toEqual({ type: 'preview', name: 'b', text: null });
-    expect(t.captures).toHaveLength(2);
+    expect(t.captures).toHaveLength(3);
   });
 
   it('a bad roster edit reports the error and keeps the last good roster; a fixed one is taken (real chokidar)', async () => {
