@@ -22,6 +22,21 @@ describe('the store', () => {
     store.dispose();
   });
 
+  it('throttles with a leading edge: an isolated change lands at once, a stream at most once per window', async () => {
+    const store = createFleetStore(initialState({ socket: 's', home: '/h', now: NOW }), { batchMs: 400 });
+    store.dispatch({ type: 'roster', roster: roster([spec('a')]) });
+    const t0 = Date.now();
+    store.push({ type: 'transcript', name: 'a', obs: transcript(NOW - 5) });
+    await waitFor(() => store.batches === 1, { timeoutMs: 5000 });
+    expect(Date.now() - t0).toBeLessThan(300);
+    store.push({ type: 'transcript', name: 'a', obs: transcript(NOW - 4) });
+    store.push({ type: 'transcript', name: 'a', obs: transcript(NOW - 3) });
+    await waitFor(() => store.batches === 2, { timeoutMs: 5000 });
+    // never two data updates within the window
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(390);
+    store.dispose();
+  });
+
   it('a batch that changes nothing visible keeps every derived slice; a no-op UI event does not notify', () => {
     const store = createFleetStore(initialState({ socket: 's', home: '/h', now: NOW }), { batchMs: 1000 });
     store.dispatch({ type: 'roster', roster: roster([spec('a')]) }, { type: 'tmux', obs: { server: 'up', at: NOW, panes: new Map([['a', pane('a')]]) } });
