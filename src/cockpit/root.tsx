@@ -218,13 +218,13 @@ export async function runCockpit(opts: CockpitOptions): Promise<number> {
     }, 60);
   };
 
-  // Errors never crash the cockpit: a rejected background promise becomes a toast; an uncaught
-  // exception still ends it, through the terminal restore.
   // The preview follows the selection at once, not at the next tmux poll.
   const unsubscribePreview = store.api.subscribe((st, prev) => {
     if (st.ui.preview && (st.ui.preview !== prev.ui.preview || st.ui.selected !== prev.ui.selected)) watcher?.refreshPreview();
   });
 
+  // Errors never crash the cockpit: a rejected background promise becomes a toast; an uncaught
+  // exception still ends it, through the terminal restore.
   const uninstall = installExitHandlers(
     process,
     (r) => finish(r),
