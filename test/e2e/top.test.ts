@@ -124,7 +124,8 @@ describe('fleet top end to end', () => {
     t.literal('hello from e2e');
     t.keys('Enter');
     await waitFor(() => t.screen().includes('Send to 2 agents?'), { what: 'confirmation' });
-    expect(t.screen()).toMatch(/coder0\s+coder1/);
+    expect(t.screen()).toMatch(/│ coder0 +│ asleep +│ wake, then send +│/);
+    expect(t.screen()).toMatch(/│ coder1 +│ asleep +│ wake, then send +│/);
     t.keys('y');
     await waitFor(() => /broadcast 2\/2 done/.test(t.screen()), { timeoutMs: 45_000, what: 'broadcast done' });
     const after = t.screen();

@@ -46,7 +46,8 @@ describe('actions from keys', () => {
     await m.keys(' ', ' ', 'r');
     const f = m.frame();
     expect(f).toContain('Reset 2 agents?');
-    expect(f).toMatch(/coder0\s+coder1/);
+    expect(f).toMatch(/│ coder0 +│ asleep +│ reset +│/);
+    expect(f).toMatch(/│ coder1 +│ asleep +│ reset +│/);
     expect(m.store.getState().ui.mode).toBe('confirm');
     await m.keys('n');
     expect(m.store.getState().ui.mode).toBe('grid');
@@ -134,7 +135,9 @@ describe('command mode', () => {
     await tick();
     await m.keys(':', 'reset state:idle', KEY.enter);
     expect(m.frame()).toContain('Reset 2 agents?');
-    expect(m.frame()).toMatch(/coder0\s+rev1/);
+    expect(m.frame()).toMatch(/│ coder0 +│ idle +│ reset/);
+    expect(m.frame()).toMatch(/│ rev1 +│ idle +│ reset/);
+    expect(m.frame()).not.toMatch(/│ coder1 /);
     await m.keys('y');
     await m.actions.idle();
     expect(m.ops.calls.sort()).toEqual(['reset coder0', 'reset rev1']);
@@ -156,6 +159,18 @@ describe('command mode', () => {
 });
 
 describe('prompt bar and broadcast', () => {
+  it('a confirmation for many targets lists every name compactly instead of a table', async () => {
+    const many = Array.from({ length: 12 }, (_, i) => spec(`w${String(i).padStart(2, '0')}`));
+    const m = mount(makeStore(many));
+    await tick();
+    await m.keys('a', 'r');
+    const f = m.frame();
+    expect(f).toContain('Reset 12 agents?');
+    expect(f).toMatch(/w00\s+w01\s+w02/);
+    expect(f).toContain('w11');
+    expect(f).not.toContain('│ w00');
+  });
+
   it('types a multi-line task (Ctrl-J), targets the marked agents, confirms with the list, shows results per row and progress', async () => {
     const store = makeStore(crew());
     const m = mount(store);
@@ -169,7 +184,8 @@ describe('prompt bar and broadcast', () => {
     await m.keys(KEY.enter);
     const f = m.frame();
     expect(f).toContain('Send to 2 agents?');
-    expect(f).toMatch(/coder0\s+coder1/);
+    expect(f).toMatch(/│ coder0 +│ asleep +│ wake, then send +│/);
+    expect(f).toMatch(/│ coder1 +│ asleep +│ wake, then send +│/);
     expect(f).toContain('task: fix the build⏎ then run tests');
     await m.keys('y');
     await m.actions.idle();
@@ -193,7 +209,8 @@ describe('prompt bar and broadcast', () => {
     expect(m.frame()).toContain('to: coder1');
     await m.keys(KEY.tab, KEY.backspace.repeat(6), 'class:reviewer', KEY.tab, 'review please', KEY.enter);
     expect(m.frame()).toContain('Send to 2 agents?');
-    expect(m.frame()).toMatch(/rev0\s+rev1/);
+    expect(m.frame()).toMatch(/│ rev0 +│/);
+    expect(m.frame()).toMatch(/│ rev1 +│/);
     await m.keys(KEY.esc);
     // back in the prompt with the text kept
     expect(m.store.getState().ui.mode).toBe('prompt');
