@@ -3,6 +3,7 @@ import { Box, Text } from 'ink';
 import { ActionsContext, StoreContext } from '../hooks/context.js';
 import { useFleet } from '../hooks/useFleet.js';
 import { useKeymap } from '../hooks/useKeymap.js';
+import { useTerminalSize } from '../hooks/useTerminalSize.js';
 import type { Actions } from '../src/actions.js';
 import type { FleetStore } from '../src/store/store.js';
 import { Banner } from './Banner.js';
@@ -19,8 +20,7 @@ import { Toasts } from './Toasts.js';
 function Screen(): React.ReactElement {
   useKeymap();
   const mode = useFleet((s) => s.ui.mode);
-  const rows = useFleet((s) => s.rows);
-  const cols = useFleet((s) => s.cols);
+  const { rows, cols } = useTerminalSize();
   if (rows < 10 || cols < 40) {
     return <Text>{`fleet top needs at least 40×11 (this terminal: ${cols}×${rows + 1}); q quits`}</Text>;
   }
