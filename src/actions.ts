@@ -77,6 +77,7 @@ async function eachBounded<T>(items: readonly T[], limit: number, fn: (t: T) => 
 
 export function createActions(store: FleetStore, ops: AgentOps, clock: () => number = Date.now): Actions {
   const pending = new Set<Promise<unknown>>();
+  let quitArmed = false;
   const track = (p: Promise<unknown>): void => {
     const q = p.catch((e: unknown) => toast('error', errText(e))).finally(() => pending.delete(q));
     pending.add(q);
@@ -240,9 +241,15 @@ export function createActions(store: FleetStore, ops: AgentOps, clock: () => num
       case 'command.run': return runCommand(s.ui.input);
       case 'confirm.yes': return confirmYes();
       case 'confirm.no': return store.dispatch({ type: 'back' });
-      case 'quit':
+      case 'quit': {
+        const r = s.run;
+        if (r && !r.finished && !quitArmed) {
+          quitArmed = true;
+          return toast('error', `a broadcast is still sending (${r.done}/${r.total}): q again quits; the ledger finishes the rest on the next fleet command`);
+        }
         store.dispatch({ type: 'quit' });
         return ops.quit();
+      }
       case 'attach':
         if (!sel) return toast('error', 'attach: no agent selected');
         track(ops.attach(sel).catch((e: unknown) => toast('error', `attach ${sel}: ${errText(e)}`)));

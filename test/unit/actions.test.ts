@@ -40,6 +40,16 @@ describe('actions', () => {
     expect(store.getState().ui.promptText).toBe('');
   });
 
+  it('q during a running broadcast asks for a second q', () => {
+    const { store, ops, actions, toasts } = setup();
+    store.dispatch({ type: 'run', run: { text: 'x', total: 3, done: 1, startedAt: 0, finished: false } });
+    actions.run('quit');
+    expect(ops.quitCalled).toBe(0);
+    expect(toasts().at(-1)).toMatch(/a broadcast is still sending \(1\/3\): q again quits/);
+    actions.run('quit');
+    expect(ops.quitCalled).toBe(1);
+  });
+
   it('command mode verbs and their aliases; :mark marks a selection; :sort; :filter; :q', () => {
     const { store, ops, actions, toasts } = setup();
     actions.runCommand('mark class:x');

@@ -17,7 +17,11 @@ export function register(program: Command): void {
         if (o.demo) return runDemo({ headless: false, readOnly: o.readOnly ?? false, json: false });
         // React and Ink load only here, so every other verb starts fast.
         const { runCockpit } = await import('../../cockpit/root.js');
-        return runCockpit({ globals: { socket: o.socket, roster: o.roster, stateDir: o.stateDir }, readOnly: o.readOnly ?? false });
+        const code = await runCockpit({ globals: { socket: o.socket, roster: o.roster, stateDir: o.stateDir }, readOnly: o.readOnly ?? false });
+        // Work still in flight (a broadcast the operator quit during) must not hold the shell with an
+        // invisible process: the ledger records where it stood and the next fleet command finishes it.
+        setTimeout(() => process.exit(code), 500).unref();
+        return code;
       }),
     );
 }
