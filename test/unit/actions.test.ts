@@ -92,3 +92,29 @@ describe('actions', () => {
     expect(store.getState().ui.mode).toBe('grid');
   });
 });
+
+describe('the real ops: selector resolution over the grid rows', () => {
+  it('resolves class/tag/state/@marked/globs against the store, never strays, and explains what matched nothing', async () => {
+    const { realOps } = await import('../../src/cockpit/ops.js');
+    const { pane } = await import('../render/fixtures.js');
+    const { store } = setup();
+    store.dispatch({ type: 'tmux', obs: { server: 'up', at: 0, panes: new Map([['a', pane('a')], ['stray1', pane('stray1')]]) } });
+    const ops = realOps({
+      ctx: {} as never,
+      store,
+      attach: async () => undefined,
+      broadcast: async () => undefined,
+      quit: () => undefined,
+      changed: () => undefined,
+    });
+    expect(ops.resolveSelectors(['class:x'], []).names).toEqual(['a', 'b']);
+    expect(ops.resolveSelectors(['@marked'], ['c']).names).toEqual(['c']);
+    expect(ops.resolveSelectors(['state:idle'], []).names).toEqual(['a']);
+    expect(ops.resolveSelectors(['*'], []).names).toEqual(['a', 'b', 'c']);
+    const r = ops.resolveSelectors(['stray1', 'nobody'], []);
+    expect(r.names).toEqual([]);
+    expect(r.unknown).toHaveLength(2);
+    expect(r.unknown[0]).toContain('stray');
+    expect(r.unknown[1]).toContain('nobody');
+  });
+});
