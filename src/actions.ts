@@ -3,7 +3,7 @@
  * Actions never throw into React: every failure becomes a toast.
  */
 import { sanitize } from './domain/sanitize.js';
-import { chordOf, resolve, TEXT_MODES, type ActionId, type KeyLike } from './keymap.js';
+import { charChord, chordOf, resolve, TEXT_MODES, type ActionId, type KeyLike } from './keymap.js';
 import { actionTargets } from './store/selectors.js';
 import type { FleetStore } from './store/store.js';
 import type { ConfirmKind, DeliveryState } from './store/types.js';
@@ -53,19 +53,6 @@ const VERBS: Record<string, ConfirmKind> = { wake: 'wake', w: 'wake', reset: 're
 const DANGEROUS: ReadonlySet<ConfirmKind> = new Set<ConfirmKind>(['reset', 'stop', 'broadcast']);
 
 const errText = (e: unknown): string => sanitize(e instanceof Error ? e.message : String(e), { singleLine: true, max: 300 });
-
-/** The chord of one raw character (for input that arrived several keys at a time). */
-export function charChord(ch: string): string {
-  if (ch === '\r') return 'enter';
-  if (ch === '\n') return 'ctrl+j';
-  if (ch === '\t') return 'tab';
-  if (ch === '\u007f' || ch === '\b') return 'backspace';
-  if (ch === '\u001b') return 'escape';
-  if (ch === ' ') return 'space';
-  const c = ch.charCodeAt(0);
-  if (c >= 1 && c <= 26) return `ctrl+${String.fromCharCode(c + 96)}`;
-  return ch;
-}
 
 async function eachBounded<T>(items: readonly T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
   let i = 0;

@@ -154,6 +154,19 @@ export function chordOf(input: string, key: KeyLike): string {
   return input;
 }
 
+/** The chord of one raw character (for input that arrived several keys at a time). */
+export function charChord(ch: string): string {
+  if (ch === '\r') return 'enter';
+  if (ch === '\n') return 'ctrl+j';
+  if (ch === '\t') return 'tab';
+  if (ch === '\u007f' || ch === '\b') return 'backspace';
+  if (ch === '\u001b') return 'escape';
+  if (ch === ' ') return 'space';
+  const c = ch.charCodeAt(0);
+  if (c >= 1 && c <= 26) return `ctrl+${String.fromCharCode(c + 96)}`;
+  return ch;
+}
+
 /** How a chord is written in the footer and help: "enter" → "⏎", "ctrl+j" → "^J". */
 export function keyLabel(chord: string): string {
   const special: Record<string, string> = {

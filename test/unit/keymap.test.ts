@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KEYMAP, bindings, chordOf, keyLabel, resolve, TEXT_MODES } from '../../src/keymap.js';
-import { charChord } from '../../src/actions.js';
+import { KEYMAP, bindings, charChord, chordOf, keyLabel, resolve, TEXT_MODES } from '../../src/keymap.js';
 import { MODES } from '../../src/store/types.js';
 import { footerText } from '../../components/Footer.js';
 
