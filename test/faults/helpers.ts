@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFile, execFileSync } from 'node:child_process';
 import { afterEach } from 'vitest';
-import { FLEET_BIN, killTestServer, tempDir, testSocket, tmux } from '../helpers/tmux.js';
+import { FLEET_BIN, killTestServer, tempDir, testSocket, tmux, waitFor } from '../helpers/tmux.js';
 import type { TestFleet } from '../helpers/fleet-env.js';
 
 export interface RunResult {
@@ -259,4 +259,13 @@ export function startCockpit(f: TestFleet, args: string[] = [], extraEnv: Record
 
 export function shQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** waitFor on the cockpit's screen; on timeout the error shows the last screen. */
+export async function waitScreen(c: Cockpit, pred: (screen: string) => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  try {
+    await waitFor(() => pred(c.screen()), { timeoutMs, what });
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n--- screen ---\n${c.screen()}`, { cause: e });
+  }
 }

@@ -12,7 +12,7 @@ import { readAgentFiles } from '../../src/state/files.js';
 import { statePaths } from '../../src/state/paths.js';
 import { makeTestFleet, standinAgents } from '../helpers/fleet-env.js';
 import { tempDir, waitFor } from '../helpers/tmux.js';
-import { roster, runFleet, startCockpit, TERMINAL_CONTROL } from './helpers.js';
+import { roster, runFleet, startCockpit, TERMINAL_CONTROL, waitScreen } from './helpers.js';
 
 function work(): { dir: string; file: string; cwd: string } {
   const dir = tempDir();
@@ -338,7 +338,7 @@ describe('roster changes under a running cockpit', () => {
     await waitFor(() => agentLine(c.screen(), 'a2'), { timeoutMs: 20_000, what: 'grid' });
     const pid = c.cockpitPid();
     fs.rmSync(f.roster);
-    await waitFor(() => /roster error/.test(c.screen()), { timeoutMs: 20_000, what: 'roster banner' });
+    await waitScreen(c, (sc) => /roster error/.test(sc), 'roster banner');
     expect(agentLine(c.screen(), 'a1') && agentLine(c.screen(), 'a2')).toBe(true);
     expect(c.cockpitPid()).toBe(pid);
   }, 60_000);
@@ -349,13 +349,13 @@ describe('roster changes under a running cockpit', () => {
     const c = startCockpit(f);
     await waitFor(() => agentLine(c.screen(), 'a1'), { timeoutMs: 20_000, what: 'grid' });
     f.writeRoster(roster(`  - name: a1\n    cwd: ${f.cwd('a1')}\n  - name: Bad.Name\n    cwd: ${f.cwd('a1')}\n`));
-    await waitFor(() => /roster error/.test(c.screen()) && /:5:\d+/.test(c.screen()), { timeoutMs: 20_000, what: 'banner with position' });
+    await waitScreen(c, (sc) => /roster error/.test(sc) && /:5:\d+/.test(sc), 'banner with position');
     expect(agentLine(c.screen(), 'a1')).toBe(true);
     // an atomic replace (write elsewhere + rename), as editors do
     const tmp = `${f.roster}.new`;
     fs.writeFileSync(tmp, roster(`  - name: a1\n    cwd: ${f.cwd('a1')}\n  - name: a3\n    cwd: ${f.cwd('a3')}\n`));
     fs.renameSync(tmp, f.roster);
-    await waitFor(() => agentLine(c.screen(), 'a3') && !/roster error/.test(c.screen()), { timeoutMs: 20_000, what: 'fixed roster picked up' });
+    await waitScreen(c, (sc) => agentLine(sc, 'a3') && !/roster error/.test(sc), 'fixed roster picked up');
   }, 60_000);
 });
 
