@@ -149,7 +149,7 @@ describe('unlucky agents', () => {
     expect(userTurns(f, 'd1')).toEqual(before);
   }, 60_000);
 
-  test('an agent that exits mid-paste: not reported delivered; the reason is given; fleet does not hang', async () => {
+  test('an agent that exits mid-paste: failed (exit 1) with its exit status, never reported delivered; fleet does not hang', async () => {
     const f = makeTestFleet();
     const cmd = "sh -c 'head -c 1 > /dev/null; exit 7'";
     f.writeRoster(roster(`  - name: quitter\n    runtime: claude\n    cwd: ${f.cwd('quitter')}\n    command: ${JSON.stringify(cmd)}\n`));
@@ -158,9 +158,9 @@ describe('unlucky agents', () => {
     const r = await runFleet(f, ['send', 'quitter', '--text', 'a long task '.repeat(50), '--timeout', '3000', '--json', '--no-wake']);
     expect(r.ms).toBeLessThan(30_000);
     const res = resultOf(summary(r.stdout), 'quitter');
-    expect(res?.state).not.toBe('delivered');
-    expect(['failed', 'unconfirmed']).toContain(res?.state);
-    expect(res?.reason).toBeTruthy();
+    expect(res?.state).toBe('failed');
+    expect(res?.reason).toMatch(/the agent exited with status 7|session .*(gone|vanished)/);
+    expect(r.code).toBe(1);
   }, 60_000);
 
   test('send to a stopped agent is skipped with the reason, and it stays asleep', async () => {
