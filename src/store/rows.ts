@@ -104,8 +104,9 @@ export function recomputeRows(s: CockpitState): Pick<CockpitState, 'rowMap' | 'o
         state: d.state,
         lastActivityMs: d.lastActivityMs,
         activityText: coarseAge(d.lastActivityMs, now),
-        class: spec.class ?? null,
-        tags: spec.tags,
+        // Roster text is shown too: a class or tag may carry escapes (sanitised like agent output).
+        class: spec.class !== undefined ? sanitize(spec.class, { singleLine: true, max: 60 }) : null,
+        tags: spec.tags.map((t) => sanitize(t, { singleLine: true, max: 40 })),
         cwd: shortenCwd(spec.cwd, s.home),
         lastTask: task ? sanitize(task, { singleLine: true, max: 200 }) : null,
         managed: spec.managed,

@@ -39,7 +39,8 @@ function assertClean(out: string): void {
 
 describe('everything agent-produced passes through the one sanitiser before reaching the terminal', () => {
   it('pane preview, last task, toasts, roster/tmux error text and stray session names write no control sequences', async () => {
-    const store = makeStore([spec('coder0'), spec('coder1')], { live: ['coder0', 'coder1'] });
+    // roster text is shown too: a hostile class and tag
+    const store = makeStore([spec('coder0', { class: `cls${EVIL.osc52}`, tags: [`tag${EVIL.c1csi}`, `t2${EVIL.title}`] }), spec('coder1')], { live: ['coder0', 'coder1'] });
     const wake: WakeRecord = { wokenAt: NOW - 60_000, mode: 'fresh', baselineMs: null, sessionId: null, lastTask: `task ${ALL}` };
     const m = mount(store);
     await tick();
@@ -73,6 +74,8 @@ describe('everything agent-produced passes through the one sanitiser before reac
     expect(f).toContain('roster error');
     expect(f).toContain('tmux server down: no server');
     expect(m.store.getState().rowMap.get('coder0')!.lastTask).toContain('task');
+    expect(m.store.getState().rowMap.get('coder0')!.class).toBe('cls');
+    expect(f).toContain('cls #tag #t2');
     expect(m.frames.join('')).toContain('task ');
     assertClean(written(m.frames));
   });
