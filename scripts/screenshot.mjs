@@ -3,7 +3,7 @@
 // colours (`capture-pane -e`), and writes docs/cockpit.svg (the README picture) and docs/cockpit.txt
 // (the same capture as plain text). Then quits the cockpit with `q` so the demo removes its own fleet.
 //
-// Usage: node --import tsx scripts/screenshot.mjs [--cols 132] [--rows 34] [--out docs/cockpit]
+// Usage: node --import tsx scripts/screenshot.mjs [--cols 132] [--rows 20] [--out docs/cockpit]
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -17,7 +17,7 @@ const arg = (name, dflt) => {
   return i > 0 && process.argv[i + 1] ? process.argv[i + 1] : dflt;
 };
 const cols = Number(arg('cols', '132'));
-const rows = Number(arg('rows', '34'));
+const rows = Number(arg('rows', '20'));
 const out = path.resolve(root, arg('out', 'docs/cockpit'));
 const socket = `fleet-shot-${process.pid}`;
 const env = { ...process.env };
@@ -66,10 +66,11 @@ try {
       throw new Error(`the demo exited before the grid was complete:\n${plain}`);
     }
     if (names.every((n) => plain.includes(n))) {
+      // Let the ages grow a little (≥ 12 s), then keep the latest frame showing the most states.
       settleBy ||= Date.now() + 30_000;
-      const score = wanted.filter((w) => new RegExp(`\\b${w}\\b`).test(plain)).length;
-      if (score > bestScore) [best, bestScore] = [capture, score];
-      if (score === wanted.length || Date.now() > settleBy) break;
+      const score = wanted.filter((w) => new RegExp(`\\b${w}\\b`).test(plain.split('\n').slice(1).join('\n'))).length;
+      if (score >= bestScore) [best, bestScore] = [capture, score];
+      if ((score === wanted.length && Date.now() > settleBy - 18_000) || Date.now() > settleBy) break;
     } else if (Date.now() > deadline) {
       throw new Error(`the grid did not show every demo agent within 60 s; last screen:\n${plain}`);
     }
