@@ -53,7 +53,12 @@ for (const f of files) {
 
 const failing = files.flatMap((f) => (f.assertionResults ?? []).filter((c) => c.status !== 'passed').map((c) => `- ✗ ${path.basename(f.name)}: ${c.title}`));
 // Further findings, hand-maintained (each names its case and what became of it).
-const FINDINGS = [];
+const FINDINGS = [
+  'Delivery counted "the composer let go of the text" as proof for a pane that never showed a composer (an agent that never echoes) and for an agent that exited right after the paste: both were reported `delivered`. Now composer proof needs the composer seen holding the text, and an exited agent fails with its exit status (commit 7d8365d, delivery owner).',
+  'The cockpit grid printed roster class/tags raw: a class holding OSC 52 reached the terminal. Now sanitised (commit a33b045, cockpit owner).',
+  'A roster edit made between the cockpit\'s first read and its file watch being in place was never picked up (chokidar sends no event for it and the 30 s re-read did not cover the roster): "roster deleted/replaced while the cockpit runs" failed about half the time. Fixed in src/watch/fleet-watcher.ts by the suite\'s owner after 11:30: the roster\'s identity (inode, size, mtime) is compared when the watch is ready and every 30 s.',
+  'Observed, not changed: a hung "tmux" that leaves a child holding its stdout (a shell script running `sleep`) keeps `fleet ls` waiting for that child past the 5 s timeout, because the pipe stays open. A real tmux client does not do that; the suite\'s hung tmux is an exec\'d process, which the timeout ends.',
+];
 const EXTRA_FINDINGS = FINDINGS.map((f) => `- ${f}\n`).join('');
 const doc = `# Reliability: the fault, bad-input and security suite
 
