@@ -39,7 +39,7 @@ export function deriveState(i: DeriveInput): Derived {
   const wake = files.wake;
   const ourWake = wake !== null && (wake.sessionId === null || wake.sessionId === pane.sessionId);
 
-  if (!shell && ourWake && now - wake.wokenAt < defaults.bootDeadlineSecs * 1000) {
+  if (!shell && ourWake && wake.readyAt === undefined && now - wake.wokenAt < defaults.bootDeadlineSecs * 1000) {
     const moved = tAct !== null && tAct > (wake.baselineMs ?? -Infinity) && tAct >= wake.wokenAt - 1000;
     if (!moved) return { state: 'booting', since: wake.wokenAt, lastActivityMs };
   }

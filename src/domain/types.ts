@@ -122,6 +122,11 @@ export interface WakeRecord {
   sessionId: string | null;
   /** When the operator last attached to it (attach grace for the reaper). */
   attachedAt?: number | undefined;
+  /**
+   * When the wake judged the agent up without transcript movement (nothing was sent, and runtimes such as
+   * Claude write nothing until the first turn): the pane settled showing its composer. Ends `booting`.
+   */
+  readyAt?: number | undefined;
   /** Last task text sent by fleet (shown in the grid). */
   lastTask?: string | undefined;
   lastTaskAt?: number | undefined;

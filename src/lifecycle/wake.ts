@@ -90,14 +90,14 @@ export async function wake(ctx: FleetContext, name: string, opts: WakeOptions = 
   if (launched.outcome !== 'launched') return launched.result;
   const r = launched.result;
   if (opts.waitReady === false) return { ...r, reason: 'launched; readiness not awaited (booting)' };
-  const ready = await waitReady(ctx, deps, spec, launched.baselineMs, launched.wokenAt, bootMs);
+  const ready = await waitReady(ctx, deps, spec, launched.baselineMs, launched.wokenAt, bootMs, !launched.sent);
   if (ready !== null) return { ...r, outcome: 'failed', reason: ready };
   return r;
 }
 
 type Launched =
   | { outcome: 'done'; result: WakeResult }
-  | { outcome: 'launched'; result: WakeResult; baselineMs: number | null; wokenAt: number };
+  | { outcome: 'launched'; result: WakeResult; baselineMs: number | null; wokenAt: number; sent: boolean };
 
 async function launchLocked(ctx: FleetContext, deps: LifecycleDeps, spec: AgentSpec, opts: WakeOptions, bootMs: number): Promise<Launched> {
   const name = spec.name;
@@ -170,7 +170,7 @@ async function launchLocked(ctx: FleetContext, deps: LifecycleDeps, spec: AgentS
       if (!okDelivery(r.task)) return done({ ...r, outcome: 'failed', reason: `task not delivered: ${r.task.state}${r.task.reason ? ` (${r.task.reason})` : ''}` });
     }
   }
-  return { outcome: 'launched', result: r, baselineMs, wokenAt };
+  return { outcome: 'launched', result: r, baselineMs, wokenAt, sent: Boolean(kick || opts.task) };
 }
 
 async function deliverTask(ctx: FleetContext, deps: LifecycleDeps, spec: AgentSpec, task: string): Promise<DeliveryResult> {
@@ -182,6 +182,10 @@ async function deliverTask(ctx: FleetContext, deps: LifecycleDeps, spec: AgentSp
 /**
  * The ready gate: null once the transcript moved past its baseline (or, for a runtime without
  * transcripts, once the pane holds still); else the reason it failed. The session is left as it is.
+ * `nothingSent`: no kickstart or task went in, and real runtimes (Claude, Codex) write no transcript until
+ * the first turn — so the agent is also ready once its pane settles showing the composer (recorded as
+ * the wake record's readyAt, which ends `booting`). A pane that settles on something else (a trust or
+ * login dialog) keeps waiting and fails at the deadline with what it shows.
  */
 export async function waitReady(
   ctx: FleetContext,
@@ -190,9 +194,12 @@ export async function waitReady(
   baselineMs: number | null,
   wokenAt: number,
   bootMs: number,
+  nothingSent = false,
 ): Promise<string | null> {
   const name = spec.name;
   const deadline = wokenAt + bootMs;
+  const composerVisible = deps.adapterFor(spec.runtime)?.composerVisible;
+  let lastScreen = '';
   if (!hasTranscripts(deps, spec)) {
     const up = await waitPaneSettled(ctx, deps, name, Math.max(0, deadline - deps.now()));
     if (up.dead) return `the agent exited during boot${up.screen ? `: ${screenTail(up.screen)}` : ''}`;
@@ -210,8 +217,19 @@ export async function waitReady(
         ? `the agent exited${status} before writing its transcript${screen ? `: ${screenTail(screen)}` : ''}`
         : 'the session vanished during boot';
     }
+    if (nothingSent) {
+      const up = await waitPaneSettled(ctx, deps, name, Math.min(2_000, Math.max(0, deadline - deps.now())));
+      if (up.settled) {
+        lastScreen = up.screen;
+        if (composerVisible === undefined || composerVisible(up.screen)) {
+          updateWakeRecord(ctx.paths, name, { readyAt: deps.now() });
+          return null;
+        }
+      }
+    }
     if (deps.now() >= deadline) {
-      return `no transcript activity within the boot deadline (${bootMs / 1000}s)${t?.problem ? `: ${t.problem}` : ''}; session left for inspection: fleet attach ${name}`;
+      const shows = nothingSent && lastScreen.trim() ? `; its screen settled without a composer, showing: ${screenTail(lastScreen)}` : '';
+      return `no transcript activity within the boot deadline (${bootMs / 1000}s)${t?.problem ? `: ${t.problem}` : ''}${shows}; session left for inspection: fleet attach ${name}`;
     }
     await deps.sleep(200);
   }

@@ -85,6 +85,7 @@ export function parseWakeRecord(text: string): WakeRecord | null {
     sessionId: typeof o.sessionId === 'string' ? o.sessionId : null,
   };
   if (typeof o.attachedAt === 'number') rec.attachedAt = o.attachedAt;
+  if (typeof o.readyAt === 'number') rec.readyAt = o.readyAt;
   if (typeof o.lastTask === 'string') rec.lastTask = o.lastTask;
   if (typeof o.lastTaskAt === 'number') rec.lastTaskAt = o.lastTaskAt;
   return rec;
