@@ -335,7 +335,7 @@ describe('roster changes under a running cockpit', () => {
     const f = makeTestFleet();
     f.writeRoster(roster(`  - name: a1\n    cwd: ${f.cwd('a1')}\n  - name: a2\n    cwd: ${f.cwd('a2')}\n`));
     const c = startCockpit(f);
-    await waitFor(() => agentLine(c.screen(), 'a2'), { timeoutMs: 20_000, what: 'grid' });
+    await waitScreen(c, (sc) => agentLine(sc, 'a2'), 'grid', 20_000);
     const pid = c.cockpitPid();
     fs.rmSync(f.roster);
     await waitScreen(c, (sc) => /roster error/.test(sc), 'roster banner');
@@ -347,7 +347,7 @@ describe('roster changes under a running cockpit', () => {
     const f = makeTestFleet();
     f.writeRoster(roster(`  - name: a1\n    cwd: ${f.cwd('a1')}\n`));
     const c = startCockpit(f);
-    await waitFor(() => agentLine(c.screen(), 'a1'), { timeoutMs: 20_000, what: 'grid' });
+    await waitScreen(c, (sc) => agentLine(sc, 'a1'), 'grid', 20_000);
     f.writeRoster(roster(`  - name: a1\n    cwd: ${f.cwd('a1')}\n  - name: Bad.Name\n    cwd: ${f.cwd('a1')}\n`));
     await waitScreen(c, (sc) => /roster error/.test(sc) && /:5:\d+/.test(sc), 'banner with position');
     expect(agentLine(c.screen(), 'a1')).toBe(true);

@@ -9,8 +9,8 @@ import { describe, expect, test } from 'vitest';
 import { claudeProjectDir } from '../../src/runtimes/claude-paths.js';
 import { loadRoster } from '../../src/state/roster-file.js';
 import { makeTestFleet, type TestFleet } from '../helpers/fleet-env.js';
-import { tmux, waitFor } from '../helpers/tmux.js';
-import { fakeTmux, pathWith, runFleet, startCockpit } from './helpers.js';
+import { tmux } from '../helpers/tmux.js';
+import { fakeTmux, pathWith, runFleet, startCockpit, waitScreen } from './helpers.js';
 
 const AGENTS = 500;
 const FILES = 10_000;
@@ -107,7 +107,7 @@ describe('scale', () => {
     const f = bigFleet();
     const t0 = Date.now();
     const c = startCockpit(f);
-    await waitFor(() => new RegExp(`${AGENTS} agents`).test(c.screen()) && /idle:\d+/.test(c.screen()), { timeoutMs: 60_000, what: 'grid with 500 agents' });
+    await waitScreen(c, (sc) => new RegExp(`${AGENTS} agents`).test(sc) && /idle:\d+/.test(sc), 'grid with 500 agents', 60_000);
     expect(Date.now() - t0).toBeLessThan(30_000);
     const pid = c.cockpitPid()!;
     // settle, then measure 10 s of idling (a measurement window, not a correctness wait)

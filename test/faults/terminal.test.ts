@@ -7,7 +7,7 @@ import { describe, expect, test } from 'vitest';
 import { isClean, sanitize } from '../../src/domain/sanitize.js';
 import { makeTestFleet, standinAgents } from '../helpers/fleet-env.js';
 import { tmux, waitFor } from '../helpers/tmux.js';
-import { controlBytes, roster, runFleet, shellAgent, startCockpit, TERMINAL_CONTROL } from './helpers.js';
+import { controlBytes, roster, runFleet, shellAgent, startCockpit, TERMINAL_CONTROL, waitScreen } from './helpers.js';
 
 const ESC = '\u001b';
 const BEL = '\u0007';
@@ -132,10 +132,10 @@ describe('bytes the cockpit writes to the terminal', () => {
     tmux(f.socket, 'new-session', '-d', '-s', 'evil', '-x', '120', '-y', '30', hostile);
     tmux(f.socket, 'new-session', '-d', '-s', `s${ESC}]0;TITLE-PWN${BEL}x`, 'sleep 100000');
     const c = startCockpit(f);
-    await waitFor(() => /evil/.test(c.screen()), { timeoutMs: 20_000, what: 'grid shows evil' });
+    await waitScreen(c, (sc) => /evil/.test(sc), 'grid shows evil', 20_000);
     c.keys('p');
     // tmux renders the CR overwrite: the preview shows what the pane shows, as plain text
-    await waitFor(() => /OVERBLE-MARKER link/.test(c.screen()), { timeoutMs: 20_000, what: 'preview shows the pane text' });
+    await waitScreen(c, (sc) => /OVERBLE-MARKER link/.test(sc), 'preview shows the pane text', 20_000);
     expect(hazards(c.raw())).toEqual([]);
   }, 60_000);
 
@@ -143,11 +143,11 @@ describe('bytes the cockpit writes to the terminal', () => {
     const f = makeTestFleet();
     f.writeRoster(roster(standinAgents(f, ['t1'])));
     const c = startCockpit(f);
-    await waitFor(() => /t1/.test(c.screen()), { timeoutMs: 20_000, what: 'grid' });
+    await waitScreen(c, (sc) => /t1/.test(sc), 'grid', 20_000);
     const task = `LASTTASK ${ESC}]52;c;cHduZWQ=${BEL} ${ESC}]0;TITLE-PWN${ESC}\\ \u009b2J ${ESC}[2J end`;
     const r = await runFleet(f, ['send', 't1', '--text', task, '--json']);
     expect(r.code, r.stderr).toBe(0);
-    await waitFor(() => /LASTTASK/.test(c.screen()), { timeoutMs: 20_000, what: 'last task shown' });
+    await waitScreen(c, (sc) => /LASTTASK/.test(sc), 'last task shown', 20_000);
     expect(hazards(c.raw())).toEqual([]);
   }, 60_000);
 
@@ -155,16 +155,16 @@ describe('bytes the cockpit writes to the terminal', () => {
     const f = makeTestFleet();
     f.writeRoster(roster(shellAgent(f, 'a1')));
     const c = startCockpit(f);
-    await waitFor(() => /a1/.test(c.screen()) && c.pane('#{alternate_on}') === '1', { timeoutMs: 20_000, what: 'cockpit up' });
+    await waitScreen(c, (sc) => /a1/.test(sc) && c.pane('#{alternate_on}') === '1', 'cockpit up', 20_000);
     c.keys('p');
     c.keys('b');
     await waitFor(() => c.cockpitPid() !== null, { what: 'cockpit pid' });
     process.kill(c.cockpitPid()!, 'SIGTERM');
-    await waitFor(() => /COCKPIT-EXIT:\d+/.test(c.screen()), { timeoutMs: 20_000, what: 'cockpit exited' });
+    await waitScreen(c, (sc) => /COCKPIT-EXIT:\d+/.test(sc), 'cockpit exited', 20_000);
     expect(c.pane('#{alternate_on} #{cursor_flag} #{mouse_any_flag} #{keypad_cursor_flag}')).toBe('0 1 0 0');
     // cooked mode: the shell only runs a command when the tty turns Enter into a newline
     c.keys('-l', 'echo RESTORED-$((40+2))');
     c.keys('Enter');
-    await waitFor(() => /RESTORED-42/.test(c.screen()), { timeoutMs: 10_000, what: 'shell works after the crash' });
+    await waitScreen(c, (sc) => /RESTORED-42/.test(sc), 'shell works after the crash', 10_000);
   }, 60_000);
 });

@@ -11,7 +11,7 @@ import { TmuxClient } from '../../src/tmux/client.js';
 import type { RunOptions, RunResult, TmuxRunner } from '../../src/tmux/runner.js';
 import { makeTestFleet, standinAgents, type TestFleet } from '../helpers/fleet-env.js';
 import { killTestServer, testSocket, tmux, waitFor } from '../helpers/tmux.js';
-import { controlBytes, fakeTmux, pathWith, roster, runFleet, shellAgent, startCockpit } from './helpers.js';
+import { controlBytes, fakeTmux, pathWith, roster, runFleet, shellAgent, startCockpit, waitScreen } from './helpers.js';
 
 interface Row {
   name: string;
@@ -300,13 +300,13 @@ describe('under a running cockpit', () => {
     f.writeRoster(roster(standinAgents(f, ['a1', 'a2'])));
     expect((await runFleet(f, ['wake', 'a1'])).code).toBe(0);
     const c = startCockpit(f);
-    await waitFor(() => LIVE.includes(rowState(c.screen(), 'a1') ?? ''), { timeoutMs: 20_000, what: 'cockpit shows a1 live' });
+    await waitScreen(c, (sc) => LIVE.includes(rowState(sc, 'a1') ?? ''), 'cockpit shows a1 live', 20_000);
     const pid = c.cockpitPid();
     killTestServer(f.socket);
-    await waitFor(() => /tmux server/.test(c.screen()) && rowState(c.screen(), 'a1') === 'asleep', { timeoutMs: 20_000, what: 'banner and a1 asleep' });
+    await waitScreen(c, (sc) => /tmux server/.test(sc) && rowState(sc, 'a1') === 'asleep', 'banner and a1 asleep', 20_000);
     expect(c.cockpitPid()).toBe(pid);
     expect((await runFleet(f, ['wake', 'a2'])).code).toBe(0);
-    await waitFor(() => LIVE.includes(rowState(c.screen(), 'a2') ?? '') && !/tmux server/.test(c.screen()), { timeoutMs: 20_000, what: 'a2 live, banner gone' });
+    await waitScreen(c, (sc) => LIVE.includes(rowState(sc, 'a2') ?? '') && !/tmux server/.test(sc), 'a2 live, banner gone', 20_000);
     expect(rowState(c.screen(), 'a1')).toBe('asleep');
     expect(c.cockpitPid()).toBe(pid);
   }, 90_000);
@@ -318,7 +318,7 @@ describe('under a running cockpit', () => {
     const fake = fakeTmux('slow', { sleepSecs: 2 });
     const t0 = Date.now();
     const c = startCockpit(f, [], { PATH: pathWith(fake.dir), FLEET_TMUX_SOURCE: 'poll' });
-    await waitFor(() => /a1/.test(c.screen()), { timeoutMs: 30_000, what: 'cockpit up' });
+    await waitScreen(c, (sc) => /a1/.test(sc), 'cockpit up', 30_000);
     await waitFor(() => fake.calls().filter((x) => x.argv.includes('list-panes')).length >= 4, { timeoutMs: 40_000, what: 'four polls' });
     const started = Date.now();
     await waitFor(() => Date.now() - started > 6_000, { timeoutMs: 10_000, intervalMs: 500 });
@@ -335,9 +335,9 @@ describe('under a running cockpit', () => {
     f.writeRoster(roster(standinAgents(f, ['a1'])));
     const c = startCockpit(f);
     expect(c.tmuxEnv()).toContain(c.viewSocket);
-    await waitFor(() => rowState(c.screen(), 'a1') === 'asleep', { timeoutMs: 20_000, what: 'grid' });
+    await waitScreen(c, (sc) => rowState(sc, 'a1') === 'asleep', 'grid', 20_000);
     c.keys('w');
-    await waitFor(() => LIVE.includes(rowState(c.screen(), 'a1') ?? ''), { timeoutMs: 30_000, what: 'a1 woken' });
+    await waitScreen(c, (sc) => LIVE.includes(rowState(sc, 'a1') ?? ''), 'a1 woken', 30_000);
     expect(tmux(f.socket, 'list-sessions', '-F', '#{session_name}')).toMatch(/^a1$/m);
     expect(tmux(c.viewSocket, 'list-sessions', '-F', '#{session_name}').trim()).toBe('view');
   }, 60_000);
