@@ -5,6 +5,7 @@ import { claudeProjectDir } from '../runtimes/claude-paths.js';
 import type { ControlClient } from '../tmux/control.js';
 import { tmuxClientEnv } from '../tmux/runner.js';
 import type { SynthFleet } from './synth.js';
+import { shq } from './report.js';
 
 export interface BroadcastResult {
   wallMs: number;
@@ -30,7 +31,7 @@ export async function measureBroadcast(f: SynthFleet, ctl: ControlClient, o: { k
   const lines = ['version: 1', `tmux: { socket: ${f.socket} }`, 'agents:'];
   for (const n of names) {
     fs.mkdirSync(cwd(n), { recursive: true });
-    lines.push(`  - name: ${n}`, '    runtime: claude', `    cwd: ${cwd(n)}`, `    command: ${JSON.stringify(`${process.execPath} ${o.standin} --work-ms 300`)}`,
+    lines.push(`  - name: ${n}`, '    runtime: claude', `    cwd: ${cwd(n)}`, `    command: ${JSON.stringify(`${shq(process.execPath)} ${shq(o.standin)} --work-ms 300`)}`,
       `    env: { CLAUDE_CONFIG_DIR: ${JSON.stringify(f.claudeHome)} }`);
   }
   fs.writeFileSync(roster, lines.join('\n') + '\n');
@@ -39,7 +40,7 @@ export async function measureBroadcast(f: SynthFleet, ctl: ControlClient, o: { k
       const args: string[] = [];
       for (const n of names.slice(i, i + 25)) {
         if (args.length) args.push(';');
-        args.push('new-session', '-d', '-s', n, '-x', '120', '-y', '30', '-c', cwd(n), '-e', `CLAUDE_CONFIG_DIR=${f.claudeHome}`, `${process.execPath} ${o.standin} --work-ms 300`);
+        args.push('new-session', '-d', '-s', n, '-x', '120', '-y', '30', '-c', cwd(n), '-e', `CLAUDE_CONFIG_DIR=${f.claudeHome}`, `${shq(process.execPath)} ${shq(o.standin)} --work-ms 300`);
       }
       const r = await ctl.run(args, { timeoutMs: 30_000 });
       if (r.exitCode !== 0) throw new Error(`cannot start stand-ins: ${r.stderr.trim()}`);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { ControlClient } from '../tmux/control.js';
 import { measureWindow, type Dist, type WindowResult } from './measure.js';
 import { descendants, median, quantile } from './proc.js';
+import { shq } from './report.js';
 import type { SynthFleet } from './synth.js';
 
 /**
@@ -51,8 +52,8 @@ export async function measureCockpit(
 ): Promise<CockpitResult> {
   const n = f.names.length;
   const errFile = path.join(f.root, `top-${n}.stderr`);
-  const launcher = o.nodeArgs ? `${process.execPath} ${o.nodeArgs} ${o.fleetBin}` : o.fleetBin;
-  const cmd = `exec ${launcher} top --socket ${f.socket} --roster ${f.roster} --state-dir ${f.stateDir} 2>>${errFile}`;
+  const launcher = o.nodeArgs ? `${shq(process.execPath)} ${o.nodeArgs} ${shq(o.fleetBin)}` : shq(o.fleetBin);
+  const cmd = `exec ${launcher} top --socket ${shq(f.socket)} --roster ${shq(f.roster)} --state-dir ${shq(f.stateDir)} 2>>${shq(errFile)}`;
   const env = ['-e', `CLAUDE_CONFIG_DIR=${f.claudeHome}`, '-e', 'FLEET_BENCH_FIRST_FRAME=1', '-e', 'TERM=xterm-256color', '-e', `FLEET_TMUX_SOURCE=${o.source}`, '-e', `PATH=${path.dirname(process.execPath)}:${process.env.PATH ?? ''}`];
   const t0 = performance.now();
   const r = await ctl.run(['new-session', '-d', '-s', TOP_SESSION, '-x', '200', '-y', '60', ...env, cmd]);

@@ -5,6 +5,7 @@ import { ControlClient } from '../tmux/control.js';
 import { measureBroadcast, type BroadcastResult } from './broadcast.js';
 import { measureCockpit, type CockpitResult } from './cockpit.js';
 import { measureCaptures, measurePeerPass, measureServerAlone, measureTicks, type CaptureResult, type TickResult, type WindowResult } from './measure.js';
+import { BenchUsageError, parseArgs, type Opts } from './args.js';
 import { machine } from './proc.js';
 import { fmt, notes, table, writeBenchDoc, type Row, type Verdict } from './report.js';
 import { createSynthFleet, type SynthFleet } from './synth.js';
@@ -16,51 +17,9 @@ import { createSynthFleet, type SynthFleet } from './synth.js';
  * Options: --n 50,200,500  --window-ms 12000  --ticks 30  --keys 40  --writes 15  --broadcast 100  --write  --quick
  *   --cockpit-only control,poll (only the fleet top phase)  --node-args '…' (run fleet top as `node <args> bin/fleet.js`, e.g. --cpu-prof; default: bin/fleet.js itself, shebang flags)
  */
-interface Opts {
-  ns: number[];
-  windowMs: number;
-  ticks: number;
-  keys: number;
-  writes: number;
-  broadcast: number;
-  write: boolean;
-  nodeArgs: string | undefined;
-  /** Only the fleet top phase, with these sources (profiling, quick checks). */
-  cockpitOnly: ('control' | 'poll')[] | null;
-}
-
 const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const FLEET_BIN = path.join(REPO, 'bin', 'fleet.js');
 const STANDIN = path.join(REPO, 'dist', 'standin.js');
-
-function parseArgs(argv: string[]): Opts {
-  const o: Opts = { ns: [50, 200, 500], windowMs: 12_000, ticks: 30, keys: 40, writes: 15, broadcast: 100, write: false, nodeArgs: undefined, cockpitOnly: null };
-  const num = (flag: string, v: string | undefined, min: number, max: number): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${flag}: expected a whole number ${min}–${max}, got ${JSON.stringify(v)}`);
-    return n;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const v = (): string | undefined => argv[++i];
-    if (a === '--n') o.ns = (v() ?? '').split(',').map((s) => num('--n', s, 1, 2000));
-    else if (a === '--window-ms') o.windowMs = num(a, v(), 1000, 600_000);
-    else if (a === '--ticks') o.ticks = num(a, v(), 3, 10_000);
-    else if (a === '--keys') o.keys = num(a, v(), 0, 10_000);
-    else if (a === '--writes') o.writes = num(a, v(), 0, 1000);
-    else if (a === '--broadcast') o.broadcast = num(a, v(), 0, 1000);
-    else if (a === '--write') o.write = true;
-    else if (a === '--node-args') o.nodeArgs = v();
-    else if (a === '--cockpit-only') o.cockpitOnly = (v() ?? '').split(',').map((x) => {
-      if (x !== 'control' && x !== 'poll') throw new Error(`--cockpit-only: expected control and/or poll, got ${JSON.stringify(x)}`);
-      return x;
-    });
-    else if (a === '--quick') Object.assign(o, { ns: [20, 50], windowMs: 4000, ticks: 10, keys: 10, writes: 4, broadcast: 10 });
-    else throw new Error(`unknown option ${a} (see the header of src/bench/main.ts)`);
-  }
-  o.ns.sort((a, b) => a - b);
-  return o;
-}
 
 interface PerN {
   n: number;
@@ -305,8 +264,8 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e: Error) => {
-    log(`failed: ${e.message}`);
+    log(e instanceof BenchUsageError ? `usage: ${e.message}` : `failed: ${e.message}`);
     cleanupAll();
-    process.exit(1);
+    process.exit(e instanceof BenchUsageError ? 2 : 1);
   },
 );

@@ -43,3 +43,8 @@ export function writeBenchDoc(file: string, section: string): void {
   const b2 = doc.indexOf(END);
   fs.writeFileSync(file, `${doc.slice(0, a2 + BEGIN.length)}\n${section.trim()}\n${doc.slice(b2)}`);
 }
+
+/** One word for a POSIX shell command line (tmux runs pane commands through sh -c). */
+export function shq(s: string): string {
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}

@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { claudeSlug } from '../runtimes/claude-paths.js';
 import { TmuxClient } from '../tmux/client.js';
 import { ExecaTmuxRunner, tmuxClientEnv } from '../tmux/runner.js';
+import { shq } from './report.js';
 
 /**
  * A synthetic fleet on a private socket: N cheap sessions, each a tiny Claude-shaped transcript writer
@@ -63,7 +64,7 @@ export function createSynthFleet(socket = `fleet-bench-${process.pid}`): SynthFl
   const cwd = (name: string): string => path.join(root, 'work', name);
   const transcriptOf = (name: string): string => path.join(claudeHome, 'projects', claudeSlug(cwd(name)), `${uuids.get(name)}.jsonl`);
   const cmd = (name: string, kind: 'idle' | 'busy'): string =>
-    `sh ${path.join(root, `${kind}.sh`)} ${transcriptOf(name)} ${uuids.get(name)}`;
+    `sh ${shq(path.join(root, `${kind}.sh`))} ${shq(transcriptOf(name))} ${uuids.get(name)}`;
 
   const writeRoster = (): void => {
     const lines = ['version: 1', `tmux: { socket: ${socket} }`, 'agents:'];
