@@ -66,6 +66,9 @@ export function externalReason(name: string): string {
   return `${name} is managed externally (managed: external); fleet does not wake, reset, stop or reap it`;
 }
 
+/** How long a pane must hold still to count as settled. */
+const SETTLE_MS = 600;
+
 const okDelivery = (d: DeliveryResult | undefined): boolean => !d || d.state === 'delivered' || d.state === 'unconfirmed';
 
 /**
@@ -200,6 +203,7 @@ export async function waitReady(
   const deadline = wokenAt + bootMs;
   const composerVisible = deps.adapterFor(spec.runtime)?.composerVisible;
   let lastScreen = '';
+  let stableSince = deps.now();
   if (!hasTranscripts(deps, spec)) {
     const up = await waitPaneSettled(ctx, deps, name, Math.max(0, deadline - deps.now()));
     if (up.dead) return `the agent exited during boot${up.screen ? `: ${screenTail(up.screen)}` : ''}`;
@@ -218,13 +222,15 @@ export async function waitReady(
         : 'the session vanished during boot';
     }
     if (nothingSent) {
-      const up = await waitPaneSettled(ctx, deps, name, Math.min(2_000, Math.max(0, deadline - deps.now())));
-      if (up.settled) {
-        lastScreen = up.screen;
-        if (composerVisible === undefined || composerVisible(up.screen)) {
-          updateWakeRecord(ctx.paths, name, { readyAt: deps.now() });
-          return null;
-        }
+      // One capture per poll, so the transcript is re-checked between captures.
+      const screen = await ctx.tmux.capturePane(name).catch(() => '');
+      const now = deps.now();
+      if (screen !== lastScreen) {
+        lastScreen = screen;
+        stableSince = now;
+      } else if (screen.trim() !== '' && now - stableSince >= SETTLE_MS && (composerVisible === undefined || composerVisible(screen))) {
+        updateWakeRecord(ctx.paths, name, { readyAt: now });
+        return null;
       }
     }
     if (deps.now() >= deadline) {

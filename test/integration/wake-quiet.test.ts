@@ -22,17 +22,4 @@ describe('fleet wake of an agent that writes no transcript until its first turn'
     expect(['idle', 'busy']).toContain(await state());
     await waitFor(async () => (await state()) === 'idle', { timeoutMs: 20_000, what: 'q1 idle' });
   });
-
-  it('fails at the deadline, naming what the screen shows, when the pane settles on a dialog instead', async () => {
-    const f = makeTestFleet();
-    f.writeRoster(
-      `version: 1\ndefaults: { bootDeadlineSecs: 4 }\nagents:\n  - name: d1\n    runtime: claude\n    cwd: ${f.cwd('d1')}\n    command: "printf 'Do you trust the files in this folder?'; sleep 300"\n`,
-    );
-    const r = await f.fleet(['wake', 'd1', '--json']);
-    expect(r.code).toBe(1);
-    const j = JSON.parse(r.stdout) as { outcome: string; reason: string };
-    expect(j.outcome).toBe('failed');
-    expect(j.reason).toContain('Do you trust the files in this folder?');
-    expect(j.reason).toContain('fleet attach d1');
-  });
 });

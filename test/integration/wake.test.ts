@@ -139,10 +139,12 @@ describe('fleet wake', () => {
 
   it('FAILED with the reason when the transcript never moves; the session is left for inspection', async () => {
     const f = makeTestFleet();
-    roster(f, `  - name: a1\n    runtime: claude\n    cwd: ${f.cwd('a1')}\n    command: node ${STANDIN} --quiet-start\n`, 'bootDeadlineSecs: 2');
+    // No transcript, and the screen settles on something that is not a composer (a trust or login dialog).
+    roster(f, `  - name: a1\n    runtime: claude\n    cwd: ${f.cwd('a1')}\n    command: "printf 'Do you trust the files in this folder?'; sleep 300"\n`, 'bootDeadlineSecs: 3');
     const r = await f.fleet(['wake', 'a1', '--json']);
     expect(r.code).toBe(1);
-    expect(JSON.parse(r.stdout)).toMatchObject({ outcome: 'failed', reason: expect.stringContaining('no transcript activity within the boot deadline (2s)') });
+    expect(JSON.parse(r.stdout)).toMatchObject({ outcome: 'failed', reason: expect.stringContaining('no transcript activity within the boot deadline (3s)') });
+    expect(JSON.parse(r.stdout).reason).toContain('Do you trust the files in this folder?');
     expect(r.stderr).toContain('a1: failed');
     expect(sessions(f)).toContain('a1');
   });

@@ -62,6 +62,7 @@ interface Harness {
   delivered: string[];
   transcript: TranscriptObs;
   deliverResult: (text: string) => DeliveryResult;
+  adapter: RuntimeAdapter;
 }
 
 function harness(p: Partial<AgentSpec> = {}): Harness {
@@ -84,6 +85,7 @@ function harness(p: Partial<AgentSpec> = {}): Harness {
       tmux: new TmuxClient('fleet-test-fake', tmux),
     },
     deps: {},
+    adapter: undefined as unknown as RuntimeAdapter, // set just below
   };
   const adapter: RuntimeAdapter = {
     name: 'claude',
@@ -96,6 +98,7 @@ function harness(p: Partial<AgentSpec> = {}): Harness {
     composerDraft: () => null,
     hasUserTurn: async () => true,
   };
+  h.adapter = adapter;
   h.deps = {
     adapterFor: () => adapter,
     now: () => clock,
@@ -173,11 +176,20 @@ describe('wake (simulated tmux)', () => {
     expect(h.tmux.sessions.has('a1')).toBe(true);
   });
 
-  it('FAILED at the boot deadline when the transcript never moves (session kept)', async () => {
+  it('FAILED at the boot deadline when the transcript never moves and no composer shows (session kept)', async () => {
     const h = harness();
+    h.adapter.composerVisible = () => false;
     const r = await wake(h.ctx, 'a1', {}, h.deps);
     expect(r).toMatchObject({ outcome: 'failed', reason: expect.stringContaining('boot deadline (30s)') });
     expect(h.tmux.sessions.has('a1')).toBe(true);
+  });
+
+  it('nothing sent: READY once the pane settles showing the composer, recorded as readyAt (ends booting)', async () => {
+    const h = harness();
+    h.adapter.composerVisible = () => true;
+    const r = await wake(h.ctx, 'a1', {}, h.deps);
+    expect(r).toMatchObject({ outcome: 'ready', mode: 'fresh' });
+    expect(readAgentFiles(h.ctx.paths, 'a1').wake?.readyAt).toEqual(expect.any(Number));
   });
 
   it('replaces a dead pane; a session created by someone else meanwhile counts as already live', async () => {
