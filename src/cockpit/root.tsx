@@ -189,7 +189,19 @@ export async function runCockpit(opts: CockpitOptions): Promise<number> {
   watcher = createFleetWatcher(watcherOpts);
 
   // The cockpit supervises when it holds the guard (a read-only cockpit never does), else it is a viewer.
-  const supervisor: Supervisor | null = readOnly ? null : createSupervisor(ctx, { what: 'fleet top' });
+  const w = watcher;
+  const supervisor: Supervisor | null = readOnly
+    ? null
+    : createSupervisor(ctx, {
+        what: 'fleet top',
+        // Plan from what the watcher already holds (no list-panes, no file reads per tick); a plan
+        // that would act is redone from a fresh observation (src/lifecycle/supervise.ts).
+        observation: (now) => {
+          const o = w.lastObservation();
+          return o && now - o.at < SUPERVISE_EVERY_MS ? o : null;
+        },
+        files: () => w.agentFiles(),
+      });
   const superviseTick = async (): Promise<void> => {
     if (!supervisor || attaching) return;
     try {

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { FleetContext } from '../context.js';
-import type { AgentFiles, PaneObs, Roster, TranscriptObs } from '../domain/types.js';
+import type { AgentFiles, PaneObs, Roster, TmuxObservation, TranscriptObs } from '../domain/types.js';
 import { readAgentFiles } from '../state/files.js';
 import { scanOf, withDeps, type LifecycleDeps } from './common.js';
 import { FileLock, realLiveness, type Liveness, type LockHolder } from './lock.js';
@@ -106,6 +106,13 @@ export interface SupervisorOptions {
   what?: string;
   deps?: Partial<LifecycleDeps>;
   liveness?: Liveness;
+  /**
+   * A fresh-enough observation someone else already made (the cockpit's watcher), or null to list
+   * panes itself. Saves one `list-panes` of the whole server per tick inside `fleet top`.
+   */
+  observation?: (now: number) => TmuxObservation | null;
+  /** The agents' state files as someone else keeps them current (chokidar), or null to read them. */
+  files?: () => ReadonlyMap<string, AgentFiles> | null;
 }
 
 /**
@@ -141,14 +148,32 @@ export function createSupervisor(ctx: FleetContext, opts: SupervisorOptions = {}
     }
     guard.heartbeat(now);
     const report: SuperviseReport = { at: now, supervisor: true, holder: guard.holder(), actions: [] };
-    const obs = await ctx.tmux.observe(now);
-    if (obs.server === 'down' && obs.reason !== 'no server') return { ...report, error: obs.reason };
+    // Inside the cockpit the plan starts from the watcher's observation and state files (no list-panes,
+    // no 3 file reads per agent); only when that plan would act is everything read afresh and replanned,
+    // so a stale copy can never reap, forget or relaunch anything.
+    const reused = opts.observation?.(now) ?? null;
+    let plan = reused ? await planFrom(reused, opts.files?.() ?? null, now) : null;
+    if (plan === null || (plan.actions.length > 0 && reused)) plan = await planFrom(await ctx.tmux.observe(now), null, now);
+    if (plan.error !== undefined) return { ...report, error: plan.error };
+    for (const a of plan.actions) {
+      if (a.action === 'reap' && (await needsOperator(a.name))) continue;
+      report.actions.push(await act(a));
+    }
+    return report;
+  }
+
+  async function planFrom(
+    obs: TmuxObservation,
+    known: ReadonlyMap<string, AgentFiles> | null,
+    now: number,
+  ): Promise<{ actions: PlannedAction[]; error?: string }> {
+    if (obs.server === 'down' && obs.reason !== 'no server') return { actions: [], error: obs.reason };
     const panes = obs.server === 'up' ? obs.panes : new Map<string, PaneObs>();
     const files = new Map<string, AgentFiles>();
     const transcripts = new Map<string, TranscriptObs | undefined>();
     await Promise.all(
       ctx.roster.agents.map(async (spec) => {
-        const f = readAgentFiles(ctx.paths, spec.name);
+        const f = known?.get(spec.name) ?? readAgentFiles(ctx.paths, spec.name);
         files.set(spec.name, f);
         const pane = panes.get(spec.name);
         if (spec.managed !== 'external' && !f.stopped && pane && reapCandidate({ pane, files: f, now, attachGraceSecs: ctx.roster.defaults.attachGraceSecs })) {
@@ -156,11 +181,7 @@ export function createSupervisor(ctx: FleetContext, opts: SupervisorOptions = {}
         }
       }),
     );
-    for (const a of planSupervise({ roster: ctx.roster, panes, files, transcripts, now })) {
-      if (a.action === 'reap' && (await needsOperator(a.name))) continue;
-      report.actions.push(await act(a));
-    }
-    return report;
+    return { actions: planSupervise({ roster: ctx.roster, panes, files, transcripts, now }) };
   }
 
   /** An idle agent asking a question, or holding the operator's half-typed draft, is not reaped (both would be lost). */

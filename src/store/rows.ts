@@ -58,19 +58,25 @@ export function recomputeRows(s: CockpitState): Pick<CockpitState, 'rowMap' | 'o
   const panes: ReadonlyMap<string, PaneObs> = tmux?.server === 'up' ? tmux.panes : new Map();
   const rowMap = new Map<string, RowView>();
   const order: string[] = [];
-  const changed = new Map<string, { state: AgentState; at: number }>();
+  const changed = new Map<string, { state: AgentState; at: number; estimated?: boolean }>();
   let dirty = false;
 
   const put = (row: Omit<RowView, 'stateSinceMs' | 'sinceText'>, derivedSince: number | null): void => {
     const prevChange = s.stateChangedAt.get(row.name);
     let since: number | null;
-    if (prevChange && prevChange.state === row.state) {
+    if (prevChange && prevChange.state === row.state && !(prevChange.estimated && row.state === 'idle' && derivedSince !== null && derivedSince !== prevChange.at)) {
       since = prevChange.at;
       changed.set(row.name, prevChange);
+    } else if (prevChange && prevChange.state === row.state) {
+      // Never seen changing: the estimate follows better data (the transcript scan arriving after the
+      // first frame dates an idle agent from its last turn, not from when its pane was created).
+      since = derivedSince!;
+      changed.set(row.name, { state: row.state, at: since, estimated: true });
+      dirty = true;
     } else {
       // First sight: trust the derivation's own estimate; a change seen live: it happened now.
       since = prevChange ? now : (derivedSince ?? now);
-      changed.set(row.name, { state: row.state, at: since });
+      changed.set(row.name, prevChange ? { state: row.state, at: since } : { state: row.state, at: since, estimated: true });
       dirty = true;
     }
     const full: RowView = { ...row, stateSinceMs: since, sinceText: coarseAge(since, now) };

@@ -68,6 +68,10 @@ export interface FleetWatcher {
   reloadRoster(): void;
   /** The preview target changed (opened, or another row selected): capture it now from the last observation. */
   refreshPreview(): void;
+  /** The newest tmux observation (null before the first) — the supervisor plans from it. */
+  lastObservation(): TmuxObservation | null;
+  /** The agents' state files as last read (kept current by chokidar and a slow full re-read). */
+  agentFiles(): ReadonlyMap<string, AgentFiles>;
   readonly poller: TmuxPoller;
 }
 
@@ -176,6 +180,8 @@ export function createFleetWatcher(o: FleetWatcherOptions): FleetWatcher {
     poller,
     pollNow: () => poller.pollNow(),
     refreshFiles,
+    lastObservation: () => lastObs,
+    agentFiles: () => files,
     refreshPreview() {
       const target = o.previewTarget?.() ?? null;
       if (!target) {

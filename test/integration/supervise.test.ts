@@ -3,6 +3,9 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { claudeProjectDir } from '../../src/runtimes/claude-paths.js';
+import { openContext } from '../../src/context.js';
+import { createSupervisor } from '../../src/lifecycle/index.js';
+import { ExecaTmuxRunner } from '../../src/tmux/runner.js';
 import { makeTestFleet, standinAgents, type TestFleet } from '../helpers/fleet-env.js';
 import { FLEET_BIN, STANDIN, tmux, waitFor } from '../helpers/tmux.js';
 
@@ -101,6 +104,30 @@ describe('fleet supervise', () => {
     expect(JSON.parse(fs.readFileSync(wakeFile(f, 'a2'), 'utf8'))).toMatchObject({ mode: 'fresh' });
     const dir = claudeProjectDir(f.cwd('a2'), { CLAUDE_CONFIG_DIR: f.claudeHome });
     await waitFor(() => fs.readdirSync(dir).length === 2, { what: 'a fresh transcript for a2' });
+  });
+
+  it('inside the cockpit it plans from the watcher\'s observation, and a stale one never acts', async () => {
+    const f = makeTestFleet();
+    f.writeRoster(`version: 1\nagents:\n${standinAgents(f, ['a1'])}`);
+    expect((await f.fleet(['wake', 'a1'])).code).toBe(0);
+    const runner = new ExecaTmuxRunner(f.socket);
+    const ctx = openContext({ socket: f.socket, roster: f.roster, stateDir: f.stateDir, runner });
+    const fresh = await ctx.tmux.observe();
+    // a current observation: nothing to do, and no tmux process spawned for it
+    const reuse = createSupervisor(ctx, { what: 'test', observation: () => fresh, files: () => null });
+    const before = runner.spawned;
+    const r1 = await reuse.tick();
+    expect(r1).toMatchObject({ supervisor: true, actions: [] });
+    expect(runner.spawned).toBe(before);
+    reuse.release();
+    // a stale observation in which a1's session is missing would "forget" it: replanned from tmux, nothing happens
+    const stale = createSupervisor(ctx, { what: 'test', observation: (now) => ({ server: 'up', at: now, panes: new Map() }) });
+    const r2 = await stale.tick();
+    expect(r2.actions).toEqual([]);
+    expect(runner.spawned).toBeGreaterThan(before);
+    expect(fs.existsSync(wakeFile(f, 'a1'))).toBe(true);
+    expect(sessions(f)).toContain('a1');
+    stale.release();
   });
 
   it('one supervisor at a time: a live (even frozen) holder keeps the guard; a killed one is taken over', async () => {

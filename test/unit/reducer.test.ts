@@ -67,6 +67,28 @@ describe('rows derived in the reducer', () => {
     expect(s4.rowMap.get('a')!.sinceText).toBe('2m');
   });
 
+  it('an idle agent first seen without its transcript is re-dated when the transcript arrives; then the age is stable', () => {
+    // first frame: pane only, so the age comes from the pane
+    const s1 = base(['a'], { live: ['a'] });
+    expect(s1.rowMap.get('a')!.stateSinceMs).toBeGreaterThan(NOW - 2 * 3600_000);
+    // the transcript scan lands: idle since its last turn, two hours ago
+    const s2 = reduce(s1, [{ type: 'transcript', name: 'a', obs: { ...transcript(NOW - 2 * 3600_000), turnOpen: false } }]);
+    expect(s2.rowMap.get('a')!.state).toBe('idle');
+    expect(s2.rowMap.get('a')!.stateSinceMs).toBe(NOW - 2 * 3600_000);
+    expect(s2.rowMap.get('a')!.sinceText).toBe('2h');
+    // clock ticks keep everything (nothing to redraw on an idle fleet)
+    const s3 = reduce(s2, [{ type: 'tick', now: NOW + 30_000 }]);
+    expect(s3.rowMap).toBe(s2.rowMap);
+    // a change seen live is not an estimate: it is never re-dated
+    const s4 = reduce(s3, [{ type: 'transcript', name: 'a', obs: transcript(NOW + 29_000) }]);
+    expect(s4.rowMap.get('a')!.state).toBe('busy');
+    const s5 = reduce(s4, [{ type: 'tick', now: NOW + 120_000 }]);
+    expect(s5.rowMap.get('a')!.state).toBe('idle');
+    expect(s5.rowMap.get('a')!.stateSinceMs).toBe(NOW + 120_000);
+    const s6 = reduce(s5, [{ type: 'transcript', name: 'a', obs: { ...transcript(NOW + 30_000), turnOpen: false } }]);
+    expect(s6.rowMap.get('a')!.stateSinceMs).toBe(NOW + 120_000);
+  });
+
   it('a busy agent writing again (same "now" on screen) keeps its row object: no redraw per write', () => {
     const s1 = reduce(base(['a'], { live: ['a'] }), [{ type: 'transcript', name: 'a', obs: transcript(NOW - 500) }]);
     const row = s1.rowMap.get('a')!;
