@@ -7,6 +7,8 @@ import os from 'node:os';
 import { spawnSync } from 'node:child_process';
 import React from 'react';
 import { render, type Instance } from 'ink';
+// Ink's frame builder, not exported by the package: the same module instance Ink's renderer uses.
+import InkOutput from '../../node_modules/ink/build/output.js';
 import { App } from '../../components/App.js';
 import { createActions, type Actions, type AgentOps } from '../actions.js';
 import { openContext, type FleetContext } from '../context.js';
@@ -22,6 +24,7 @@ import { createScreenChecker } from '../watch/screens.js';
 import { createTranscriptWatcher } from '../watch/transcripts.js';
 import { TmuxClient } from '../tmux/client.js';
 import { ControlClient } from '../tmux/control.js';
+import { installCachedOutput, type InkOutputLike } from './fast-output.js';
 import { frameDiffStdout } from './frame-writer.js';
 import { realOps } from './ops.js';
 import { createTerminal, exitCodeFor, installExitHandlers, type ExitReason, type Terminal } from './terminal.js';
@@ -41,6 +44,9 @@ export interface MountedApp {
   actions: Actions;
   element: React.ReactElement;
 }
+
+// Unchanged lines of a frame are not rebuilt cell by cell (src/cockpit/fast-output.ts).
+installCachedOutput(InkOutput as unknown as { prototype: InkOutputLike });
 
 /** Builds the App element over a store and ops (used by runCockpit, the bench hooks and tests). */
 export function buildApp(store: FleetStore, ops: AgentOps, clock: () => number = Date.now): MountedApp {
