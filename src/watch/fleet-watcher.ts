@@ -3,6 +3,7 @@
  * and roster watchers, and the clock — all turned into typed events pushed to the store, which applies
  * them in one batched setState. Started by the composition root, never from a React effect.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { AgentFiles, AgentSpec, Roster, ScreenObs, TmuxObservation, TranscriptObs } from '../domain/types.js';
@@ -155,7 +156,22 @@ export function createFleetWatcher(o: FleetWatcherOptions): FleetWatcher {
     );
   }
 
+  /** The roster file's identity as last read: a watcher event missed (say, during start-up) is caught by comparing it. */
+  const rosterSig = (): string => {
+    try {
+      const st = fs.statSync(o.rosterPath);
+      return `${st.ino}:${st.size}:${st.mtimeMs}`;
+    } catch {
+      return 'missing';
+    }
+  };
+  let lastRosterSig = rosterSig();
+  function reloadRosterIfChanged(): void {
+    if (!stopped && rosterSig() !== lastRosterSig) reloadRoster();
+  }
+
   function reloadRoster(): void {
+    lastRosterSig = rosterSig();
     let next: Roster;
     try {
       next = loadRoster(o.rosterPath);
@@ -237,9 +253,14 @@ export function createFleetWatcher(o: FleetWatcherOptions): FleetWatcher {
         closers.push(() => fw.close());
         const rw: FSWatcher = watch(o.rosterPath, { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 150, pollInterval: 50 } });
         rw.on('add', reloadRoster).on('change', reloadRoster).on('unlink', reloadRoster).on('error', () => undefined);
+        // An edit between the first read and the watch being in place sends no event: look once it is.
+        rw.on('ready', reloadRosterIfChanged);
         closers.push(() => rw.close());
         // chokidar can miss events (editors replacing files, network dirs): a slow full re-read backs it up.
-        every(30_000, refreshFiles);
+        every(30_000, () => {
+          refreshFiles();
+          reloadRosterIfChanged();
+        });
       }
     },
     async stop() {
