@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { ConfigError } from './domain/errors.js';
 import { socketNameProblem } from './domain/names.js';
 import type { Roster } from './domain/types.js';
@@ -33,10 +35,25 @@ export function checkedSocket(o: GlobalOptions, rosterSocket: string | undefined
   return socket;
 }
 
+/** The dir exists, is ours and nobody else can write it (ensureStateDir's rules, without side effects). */
+function safeExistingDir(dir: string): boolean {
+  try {
+    const st = fs.statSync(dir);
+    const uid = process.getuid?.();
+    return st.isDirectory() && (uid === undefined || st.uid === uid) && (st.mode & 0o022) === 0;
+  } catch {
+    return false;
+  }
+}
+
 export function openContext(o: ContextOptions): FleetContext {
   const rosterPath = resolveRosterPath(o);
-  const roster = loadRoster(rosterPath);
+  const stateDir = resolveStateDir(o);
+  // The last valid parse is remembered in the state dir (same text → same roster; src/state/roster-file.ts),
+  // used only when that dir already exists and is safe: nothing is created or read before the checks.
+  const cacheFile = safeExistingDir(stateDir) ? path.join(stateDir, 'roster-cache.json') : undefined;
+  const roster = loadRoster(rosterPath, cacheFile ? { cacheFile } : {});
   const socket = checkedSocket(o, roster.socket);
-  const paths = ensureStateDir(resolveStateDir(o));
+  const paths = ensureStateDir(stateDir);
   return { roster, rosterPath, socket, paths, tmux: new TmuxClient(socket, o.runner) };
 }
