@@ -38,6 +38,7 @@ export interface CockpitOptions {
 
 const TOAST_TTL_MS = 6000;
 const SUPERVISE_EVERY_MS = 10_000;
+const FIRST_OBS_WAIT_MS = 250;
 
 export interface MountedApp {
   store: FleetStore;
@@ -85,6 +86,12 @@ export async function runCockpit(opts: CockpitOptions): Promise<number> {
   if (!stdout.isTTY || !stdin.isTTY) {
     throw new ConfigError('fleet top needs a terminal (stdin and stdout must be a tty); for scripts use `fleet ls --json`');
   }
+  // The first frame shows the roster's rows with their tmux state: one list-panes, started now so tmux
+  // answers while the rest is set up (and bounded, so a hung server never holds the screen back).
+  const firstObs = Promise.race([
+    ctx.tmux.observe(),
+    new Promise<null>((r) => setTimeout(() => r(null), FIRST_OBS_WAIT_MS).unref()),
+  ]).catch(() => null);
   const readOnly = opts.readOnly ?? false;
   const size = (): { cols: number; rows: number } => ({ cols: stdout.columns || 80, rows: Math.max(5, (stdout.rows || 24) - 1) });
   const store = createFleetStore(initialState({ socket: ctx.socket, home: os.homedir(), readOnly, now: Date.now(), ...size() }));
@@ -172,7 +179,6 @@ export async function runCockpit(opts: CockpitOptions): Promise<number> {
   // events instead of a 1 Hz poll, list-panes every 5 s as reconcile. FLEET_TMUX_SOURCE=poll: one
   // spawned list-panes per second instead.
   const control = process.env.FLEET_TMUX_SOURCE === 'poll' ? null : new ControlClient(ctx.socket, { fallback: ctx.tmux.runner });
-  if (control) void control.connect();
   const viaControl = control ? new TmuxClient(ctx.socket, control) : ctx.tmux;
   const watcherOpts: FleetWatcherOptions = {
     sink: store,
@@ -248,13 +254,20 @@ export async function runCockpit(opts: CockpitOptions): Promise<number> {
     (r) => finish(r),
     (e) => toast('error', `internal error: ${sanitize(e instanceof Error ? e.message : String(e), { singleLine: true, max: 200 })}`),
   );
+  // First frame first: roster rows + one observation; then everything slow (the control connection,
+  // chokidar, 500 transcript scans, the supervisor) starts behind it.
+  const obs0 = await firstObs;
+  store.dispatch({ type: 'roster', roster: ctx.roster }, ...(obs0 ? [{ type: 'tmux' as const, obs: obs0 }] : []));
   term.enter();
   mount();
+  if (control) void control.connect();
   watcher.start();
   stdout.on('resize', onResize);
   timers.push(setInterval(() => store.dispatch({ type: 'toast-expire', now: Date.now(), ttlMs: TOAST_TTL_MS }), 1000));
   if (supervisor) {
-    void superviseTick();
+    // not on the start-up path: the first pass waits until the grid is up and the watcher has observed
+    const first = setTimeout(() => void superviseTick(), 1000);
+    timers.push(first as unknown as ReturnType<typeof setInterval>);
     timers.push(setInterval(() => void superviseTick(), SUPERVISE_EVERY_MS));
   }
 
