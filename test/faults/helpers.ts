@@ -62,8 +62,8 @@ export interface FakeTmux {
   dir: string;
   /** Every call so far: argv (without the program) and the TMUX variable the call saw. */
   calls(): { argv: string[]; tmuxEnv: string }[];
-  /** 'slow' mode: the most calls whose argv matches `re` that were in flight at once. */
-  maxInFlight(re: RegExp): number;
+  /** 'slow' mode: the most calls whose argv matches `re` that were in flight at once (calls started at or after `sinceMs`). */
+  maxInFlight(re: RegExp, sinceMs?: number): number;
 }
 
 /**
@@ -88,7 +88,7 @@ export function fakeTmux(mode: 'pass' | 'slow' | 'hang' | 'garbage', o: { sleepS
   fs.writeFileSync(path.join(dir, 'tmux'), body + '\n', { mode: 0o755 });
   return {
     dir,
-    maxInFlight(re) {
+    maxInFlight(re, sinceMs = 0) {
       let text: string;
       try {
         text = fs.readFileSync(events, 'utf8');
@@ -99,7 +99,7 @@ export function fakeTmux(mode: 'pass' | 'slow' | 'hang' | 'garbage', o: { sleepS
       const watched = new Set<string>();
       for (const line of text.split('\n')) {
         const [kind, t, pid, ...rest] = line.split(' ');
-        if (kind === 'S' && re.test(rest.join(' '))) {
+        if (kind === 'S' && re.test(rest.join(' ')) && Number(t) * 1000 >= sinceMs) {
           watched.add(pid!);
           ev.push({ t: Number(t), d: 1 });
         } else if (kind === 'E' && watched.has(pid!)) ev.push({ t: Number(t), d: -1 });

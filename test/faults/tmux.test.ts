@@ -311,7 +311,7 @@ describe('under a running cockpit', () => {
     expect(c.cockpitPid()).toBe(pid);
   }, 90_000);
 
-  test('a slow tmux (2 s per call) under the polling cockpit: no pile-up of list-panes (one in flight per observer), no fork storm', async () => {
+  test('a slow tmux (2 s per call) under the polling cockpit: no pile-up of list-panes (at most one in flight per observer), no fork storm', async () => {
     const f = makeTestFleet();
     f.writeRoster(roster(shellAgent(f, 'a1') + shellAgent(f, 'a2')));
     startSession(f, 'a1');
@@ -319,14 +319,15 @@ describe('under a running cockpit', () => {
     const t0 = Date.now();
     const c = startCockpit(f, [], { PATH: pathWith(fake.dir), FLEET_TMUX_SOURCE: 'poll' });
     await waitScreen(c, (sc) => /a1/.test(sc), 'cockpit up', 30_000);
-    await waitFor(() => fake.calls().filter((x) => x.argv.includes('list-panes')).length >= 4, { timeoutMs: 40_000, what: 'four polls' });
-    const started = Date.now();
-    await waitFor(() => Date.now() - started > 6_000, { timeoutMs: 10_000, intervalMs: 500 });
-    // two observers, each never overlapping itself: the grid's poller and the supervisor's tick
-    expect(fake.maxInFlight(/list-panes/)).toBeLessThanOrEqual(2);
-    // no pile-up: every call takes >= 2 s and each observer waits for its own: <= 1 list-panes/s in all
+    const up = Date.now();
+    await waitFor(() => fake.calls().filter((x) => x.argv.includes('list-panes')).length >= 5, { timeoutMs: 40_000, what: 'five polls' });
+    await waitFor(() => Date.now() - up > 8_000, { timeoutMs: 12_000, intervalMs: 500 });
+    // Independent observers (the grid's poller, the screen checker's settle check, the supervisor's
+    // replan) each keep at most one call in flight: a constant bound, never a pile-up behind a slow tmux.
+    expect(fake.maxInFlight(/list-panes/, up)).toBeLessThanOrEqual(3);
+    // every call takes >= 2 s and no observer starts another before its own returns
     const secs = (Date.now() - t0) / 1000;
-    expect(fake.calls().filter((x) => x.argv.includes('list-panes')).length).toBeLessThanOrEqual(Math.ceil(secs) + 2);
+    expect(fake.calls().filter((x) => x.argv.includes('list-panes')).length).toBeLessThanOrEqual(Math.ceil(secs * 1.5) + 3);
     expect(c.cockpitPid()).not.toBeNull();
   }, 120_000);
 
