@@ -33,8 +33,10 @@ export interface SynthFleet {
 
 export const agentName = (i: number): string => `a${String(i).padStart(3, '0')}`;
 
+// An idle agent's last turn has ended (stop_reason end_turn), as a real idle Claude session's has: its
+// state dates from that (backdated) turn, not from its pane's start, so ages on screen stay put.
 const IDLE_SH = `f="$1"; mkdir -p "$(dirname "$f")"
-[ -f "$f" ] || printf '{"type":"user","sessionId":"%s","message":{"role":"user","content":"start"}}\\n' "$2" >> "$f"
+[ -f "$f" ] || printf '{"type":"user","sessionId":"%s","message":{"role":"user","content":"start"}}\\n{"type":"assistant","sessionId":"%s","message":{"role":"assistant","stop_reason":"end_turn","content":[{"type":"text","text":"done"}]}}\\n' "$2" "$2" >> "$f"
 exec sleep 2147483647
 `;
 const BUSY_SH = `f="$1"; i=0; mkdir -p "$(dirname "$f")"
