@@ -235,13 +235,13 @@ describe('durable broadcasts', () => {
     ]);
     // the second either returns the same run or refuses, naming the run and the process delivering it
     const [first, second] = a.code === 0 && summary(a.stdout).created ? [a, b] : [b, a];
-    expect(first.code, first.stderr).toBe(0);
+    expect(first.code, `first: ${first.stderr}\nsecond: ${second.code} ${second.stderr}`).toBe(0);
     const s1 = summary(first.stdout);
     expect(s1.created).toBe(true);
     if (second.code === 0) {
       expect(summary(second.stdout)).toMatchObject({ runId: s1.runId, created: false });
     } else {
-      expect(second.stderr).toMatch(new RegExp(`run ${s1.runId} is being delivered by another fleet process \\(pid \\d+\\)`));
+      expect(second.stderr, second.stdout).toMatch(new RegExp(`run ${s1.runId} is being delivered by another fleet process \\(pid \\d+\\)`));
     }
     for (const n of names) {
       await waitFor(() => userTurns(f, n).includes(text), { timeoutMs: 15_000, what: `${n} got the text` });
