@@ -1,3 +1,4 @@
+import type { PaneObs, ScreenObs, TmuxObservation } from '../domain/types.js';
 import type { CockpitEvent, DataEvent, UiEvent } from './events.js';
 import { recomputeRows } from './rows.js';
 import { gridHeight, visibleNames } from './selectors.js';
@@ -61,6 +62,43 @@ function isData(e: CockpitEvent): e is DataEvent {
   return ['roster', 'roster-error', 'tmux', 'transcript', 'screens', 'files', 'tick', 'preview'].includes(e.type);
 }
 
+function samePane(a: PaneObs, b: PaneObs): boolean {
+  return (
+    a.session === b.session &&
+    a.sessionId === b.sessionId &&
+    a.paneId === b.paneId &&
+    a.pid === b.pid &&
+    a.dead === b.dead &&
+    a.deadStatus === b.deadStatus &&
+    a.command === b.command &&
+    a.activityMs === b.activityMs &&
+    a.createdMs === b.createdMs &&
+    a.attached === b.attached
+  );
+}
+
+/** Same panes (or the same down reason); the observation time alone does not count. */
+export function sameTmux(a: TmuxObservation, b: TmuxObservation): boolean {
+  if (a === b) return true;
+  if (a.server === 'down' || b.server === 'down') return a.server === b.server && (a as { reason: string }).reason === (b as { reason: string }).reason;
+  if (a.panes.size !== b.panes.size) return false;
+  for (const [k, p] of a.panes) {
+    const q = b.panes.get(k);
+    if (!q || !samePane(p, q)) return false;
+  }
+  return true;
+}
+
+function sameScreens(a: ReadonlyMap<string, ScreenObs>, b: ReadonlyMap<string, ScreenObs>): boolean {
+  if (a === b) return true;
+  if (a.size !== b.size) return false;
+  for (const [k, x] of a) {
+    const y = b.get(k);
+    if (!y || y.at !== x.at || y.waiting !== x.waiting || y.draft !== x.draft) return false;
+  }
+  return true;
+}
+
 function applyData(s: CockpitState, e: DataEvent): CockpitState {
   switch (e.type) {
     case 'roster':
@@ -68,6 +106,8 @@ function applyData(s: CockpitState, e: DataEvent): CockpitState {
     case 'roster-error':
       return { ...s, rosterError: e.message };
     case 'tmux':
+      // A reconcile that saw the same panes keeps the state: nothing is re-derived or re-rendered.
+      if (s.obs.tmux && sameTmux(s.obs.tmux, e.obs)) return s;
       return { ...s, obs: { ...s.obs, tmux: e.obs } };
     case 'transcript': {
       const transcripts = new Map(s.obs.transcripts);
@@ -75,6 +115,7 @@ function applyData(s: CockpitState, e: DataEvent): CockpitState {
       return { ...s, obs: { ...s.obs, transcripts } };
     }
     case 'screens':
+      if (sameScreens(s.obs.screens, e.screens)) return s;
       return { ...s, obs: { ...s.obs, screens: e.screens } };
     case 'files':
       return { ...s, obs: { ...s.obs, files: e.files } };

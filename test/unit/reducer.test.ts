@@ -52,6 +52,22 @@ describe('rows derived in the reducer', () => {
     expect(s3.rowMap.get('b')).toBe(s2.rowMap.get('b'));
   });
 
+  it('an observation equal to the last one (new objects, later time) keeps the whole state: nothing re-derives or re-renders', () => {
+    const s1 = base(['a', 'b'], { live: ['a', 'b'] });
+    const same = { server: 'up' as const, at: NOW + 5000, panes: new Map([['a', pane('a')], ['b', pane('b')]]) };
+    expect(reduce(s1, [{ type: 'tmux', obs: same }])).toBe(s1);
+    const moved = { server: 'up' as const, at: NOW + 5000, panes: new Map([['a', pane('a', { attached: 1 })], ['b', pane('b')]]) };
+    const s2 = reduce(s1, [{ type: 'tmux', obs: moved }]);
+    expect(s2).not.toBe(s1);
+    expect(s2.obs.tmux).toBe(moved);
+    const down = reduce(s2, [{ type: 'tmux', obs: { server: 'down', at: NOW, reason: 'boom' } }]);
+    expect(reduce(down, [{ type: 'tmux', obs: { server: 'down', at: NOW + 1, reason: 'boom' } }])).toBe(down);
+    expect(reduce(down, [{ type: 'tmux', obs: { server: 'down', at: NOW + 1, reason: 'other' } }])).not.toBe(down);
+    const scr = reduce(s2, [{ type: 'screens', screens: new Map([['a', { at: NOW, waiting: true, draft: false }]]) }]);
+    expect(reduce(scr, [{ type: 'screens', screens: new Map([['a', { at: NOW, waiting: true, draft: false }]]) }])).toBe(scr);
+    expect(reduce(scr, [{ type: 'screens', screens: new Map([['a', { at: NOW + 2000, waiting: true, draft: false }]]) }])).not.toBe(scr);
+  });
+
   it('remembers when each state changed: time in state restarts on a change seen live', () => {
     const s1 = base(['a'], { live: ['a'] });
     const first = s1.stateChangedAt.get('a')!;
