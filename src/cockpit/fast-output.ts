@@ -33,15 +33,16 @@ export interface InkOutputLike {
   get(): { output: string; height: number };
 }
 
-const LIMIT = 20_000;
-const chars = new Map<string, StyledChar[]>();
+// Finished lines are small strings (a 500-agent grid has ≈ 1–2 thousand distinct ones); styled-char
+// arrays are not kept across frames (≈ 10 KB per line), only within one frame, as Ink does.
+const LIMIT = 5000;
 const widths = new Map<string, number>();
 const lines = new Map<string, string>();
+let chars = new Map<string, StyledChar[]>();
 
 function styled(line: string): StyledChar[] {
   let c = chars.get(line);
   if (c === undefined) {
-    if (chars.size > LIMIT) chars.clear();
     c = styledCharsFromTokens(tokenize(line));
     chars.set(line, c);
   }
@@ -128,6 +129,7 @@ export function cachedGet(this: InkOutputLike): { output: string; height: number
     }
   }
   const out: string[] = [];
+  chars = new Map();
   for (const pieces of perRow) {
     if (pieces.length === 0) {
       out.push('');
@@ -142,6 +144,7 @@ export function cachedGet(this: InkOutputLike): { output: string; height: number
     }
     out.push(line);
   }
+  chars = new Map();
   return { output: out.join('\n'), height: this.height };
 }
 
