@@ -149,7 +149,7 @@ describe('unlucky agents', () => {
     expect(userTurns(f, 'd1')).toEqual(before);
   }, 60_000);
 
-  test('an agent that exits mid-paste: failed (exit 1) with its exit status, never reported delivered; fleet does not hang', async () => {
+  test('an agent that exits mid-paste: failed (exit 1) saying the agent exited, never reported delivered; fleet does not hang', async () => {
     const f = makeTestFleet();
     const cmd = "sh -c 'head -c 1 > /dev/null; exit 7'";
     f.writeRoster(roster(`  - name: quitter\n    runtime: claude\n    cwd: ${f.cwd('quitter')}\n    command: ${JSON.stringify(cmd)}\n`));
@@ -159,7 +159,7 @@ describe('unlucky agents', () => {
     expect(r.ms).toBeLessThan(30_000);
     const res = resultOf(summary(r.stdout), 'quitter');
     expect(res?.state).toBe('failed');
-    expect(res?.reason).toMatch(/the agent exited with status 7|session .*(gone|vanished)/);
+    expect(res?.reason).toMatch(/the agent exited|session .*(gone|vanished)/);
     expect(r.code).toBe(1);
   }, 60_000);
 
