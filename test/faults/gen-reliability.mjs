@@ -51,6 +51,7 @@ for (const f of files) {
   sections.push(lines.join('\n'));
 }
 
+for (const f of files) for (const c of f.assertionResults ?? []) if (c.status !== 'passed') console.error(`✗ ${c.title}\n${(c.failureMessages ?? []).join('\n').slice(0, 1500)}`);
 const failing = files.flatMap((f) => (f.assertionResults ?? []).filter((c) => c.status !== 'passed').map((c) => `- ✗ ${path.basename(f.name)}: ${c.title}`));
 // Further findings, hand-maintained (each names its case and what became of it).
 const FINDINGS = [
