@@ -3,6 +3,8 @@
  * watchers, the supervisor and the actions, owns the terminal (alternate screen, raw mode, restore on
  * every exit path) and suspends the UI while the operator is attached to an agent.
  */
+// First: yoga-layout must not see `fetch` while it loads (start-up time; see the module).
+import { restoreFetch } from './no-fetch.js';
 import os from 'node:os';
 import { spawnSync } from 'node:child_process';
 import React from 'react';
@@ -46,6 +48,7 @@ export interface MountedApp {
   element: React.ReactElement;
 }
 
+restoreFetch();
 // Unchanged lines of a frame are not rebuilt cell by cell (src/cockpit/fast-output.ts).
 installCachedOutput(InkOutput as unknown as { prototype: InkOutputLike });
 
