@@ -106,7 +106,7 @@ describe('roster input', () => {
     const big = roster(agent('a1')) + '# ' + 'x'.repeat(MAX_ROSTER_BYTES) + '\n';
     const t0 = Date.now();
     const { message, file } = rosterError(big);
-    expect(Date.now() - t0).toBeLessThan(2_000);
+    expect(Date.now() - t0).toBeLessThan(5_000);
     expect(message).toContain(file);
     expect(message).toMatch(/\d+ bytes; the limit is \d+/);
   });

