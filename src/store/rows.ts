@@ -58,27 +58,32 @@ export function recomputeRows(s: CockpitState): Pick<CockpitState, 'rowMap' | 'o
   const panes: ReadonlyMap<string, PaneObs> = tmux?.server === 'up' ? tmux.panes : new Map();
   const rowMap = new Map<string, RowView>();
   const order: string[] = [];
-  const changed = new Map<string, { state: AgentState; at: number; estimated?: boolean }>();
+  const changed = new Map<string, { state: AgentState; at: number; estimated?: boolean; informed?: boolean }>();
   let dirty = false;
 
-  const put = (row: Omit<RowView, 'stateSinceMs' | 'sinceText'>, derivedSince: number | null): void => {
+  // `informed`: the derivation had the agent's transcript facts. Until then its state is a guess from
+  // the pane alone (the first frame is drawn before the transcripts are scanned), and a change out of
+  // a guess is a correction dated by the derivation, not a change seen live.
+  const put = (row: Omit<RowView, 'stateSinceMs' | 'sinceText'>, derivedSince: number | null, informed: boolean): void => {
     const prevChange = s.stateChangedAt.get(row.name);
     let since: number | null;
-    if (prevChange && prevChange.state === row.state && !(prevChange.estimated && row.state === 'idle' && derivedSince !== null && derivedSince !== prevChange.at)) {
-      since = prevChange.at;
-      changed.set(row.name, prevChange);
-    } else if (prevChange && prevChange.state === row.state) {
-      // Never seen changing: the estimate follows better data (the transcript scan arriving after the
-      // first frame dates an idle agent from its last turn, not from when its pane was created).
-      since = derivedSince!;
-      changed.set(row.name, { state: row.state, at: since, estimated: true });
-      dirty = true;
+    let entry: { state: AgentState; at: number; estimated?: boolean; informed?: boolean };
+    if (prevChange && prevChange.state === row.state) {
+      // Never seen changing: an idle estimate follows better data (the transcript dates it from the last turn).
+      const redate = prevChange.estimated === true && row.state === 'idle' && derivedSince !== null && derivedSince !== prevChange.at;
+      since = redate ? derivedSince : prevChange.at;
+      entry = redate || prevChange.informed !== informed ? { ...prevChange, at: since, informed } : prevChange;
+    } else if (prevChange && prevChange.informed !== false) {
+      // A change seen live: it happened now.
+      since = now;
+      entry = { state: row.state, at: since, informed };
     } else {
-      // First sight: trust the derivation's own estimate; a change seen live: it happened now.
-      since = prevChange ? now : (derivedSince ?? now);
-      changed.set(row.name, prevChange ? { state: row.state, at: since } : { state: row.state, at: since, estimated: true });
-      dirty = true;
+      // First sight, or a correction of a guess: trust the derivation's own estimate.
+      since = derivedSince ?? now;
+      entry = { state: row.state, at: since, estimated: true, informed };
     }
+    changed.set(row.name, entry);
+    if (entry !== prevChange) dirty = true;
     const full: RowView = { ...row, stateSinceMs: since, sinceText: coarseAge(since, now) };
     const prev = s.rowMap.get(row.name);
     if (prev && sameRow(prev, full)) rowMap.set(row.name, prev);
@@ -118,6 +123,7 @@ export function recomputeRows(s: CockpitState): Pick<CockpitState, 'rowMap' | 'o
         managed: spec.managed,
       },
       d.since,
+      transcripts.has(spec.name) || (spec.runtime === 'shell' && !spec.transcripts),
     );
   }
   const named = new Set(order);
@@ -137,6 +143,7 @@ export function recomputeRows(s: CockpitState): Pick<CockpitState, 'rowMap' | 'o
         managed: null,
       },
       pane.createdMs,
+      true,
     );
   }
   if (!dirty && order.length === s.order.length && order.every((n, i) => n === s.order[i]) && s.rowMap.size === rowMap.size) {

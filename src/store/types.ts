@@ -115,7 +115,7 @@ export interface CockpitState {
   /** Roster order then strays. */
   order: readonly string[];
   /** When each agent's derived state last changed. */
-  stateChangedAt: ReadonlyMap<string, { state: AgentState; at: number; estimated?: boolean }>;
+  stateChangedAt: ReadonlyMap<string, { state: AgentState; at: number; estimated?: boolean; informed?: boolean }>;
   deliveries: ReadonlyMap<string, DeliveryMark>;
   run: RunProgress | null;
   ui: UiState;

@@ -105,6 +105,24 @@ describe('rows derived in the reducer', () => {
     expect(s6.rowMap.get('a')!.stateSinceMs).toBe(NOW + 120_000);
   });
 
+  it('a state guessed from the pane alone (no transcript yet) is corrected, not restarted, when the transcript arrives', () => {
+    // a pane that printed a moment ago, transcript not scanned yet: guessed busy
+    const s0 = initialState({ socket: 's', home: '/home/op', now: NOW, rows: 30, cols: 100 });
+    const s1 = reduce(s0, [
+      { type: 'roster', roster: roster([spec('a')]) },
+      { type: 'tmux', obs: { server: 'up', at: NOW, panes: new Map([['a', pane('a', { activityMs: NOW - 2000 })]]) } },
+    ]);
+    expect(s1.rowMap.get('a')!.state).toBe('busy');
+    // the scan lands 3 s later: the last turn ended two hours ago — idle since then, not "now"
+    const s2 = reduce(s1, [{ type: 'tick', now: NOW + 3000 }, { type: 'transcript', name: 'a', obs: { ...transcript(NOW - 2 * 3600_000), turnOpen: false } }]);
+    expect(s2.rowMap.get('a')!.state).toBe('idle');
+    expect(s2.rowMap.get('a')!.sinceText).toBe('2h');
+    // from now on changes are seen live
+    const s3 = reduce(s2, [{ type: 'tick', now: NOW + 10_000 }, { type: 'transcript', name: 'a', obs: transcript(NOW + 9_000) }]);
+    expect(s3.rowMap.get('a')!.state).toBe('busy');
+    expect(s3.rowMap.get('a')!.stateSinceMs).toBe(NOW + 10_000);
+  });
+
   it('a busy agent writing again (same "now" on screen) keeps its row object: no redraw per write', () => {
     const s1 = reduce(base(['a'], { live: ['a'] }), [{ type: 'transcript', name: 'a', obs: transcript(NOW - 500) }]);
     const row = s1.rowMap.get('a')!;
