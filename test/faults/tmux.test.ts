@@ -303,7 +303,18 @@ describe('under a running cockpit', () => {
     await waitScreen(c, (sc) => LIVE.includes(rowState(sc, 'a1') ?? ''), 'cockpit shows a1 live', 20_000);
     const pid = c.cockpitPid();
     killTestServer(f.socket);
-    await waitScreen(c, (sc) => /tmux server/.test(sc) && rowState(sc, 'a1') === 'asleep', 'banner and a1 asleep', 20_000);
+    try {
+      await waitScreen(c, (sc) => /tmux server/.test(sc) && rowState(sc, 'a1') === 'asleep', 'banner and a1 asleep', 20_000);
+    } catch (e) {
+      // say whether something started a server again behind the banner's back (what, with which sessions)
+      let sessions: string;
+      try {
+        sessions = tmux(f.socket, 'list-sessions', '-F', '#{session_name}').trim();
+      } catch {
+        sessions = '(no server)';
+      }
+      throw new Error(`${(e as Error).message}\n--- sessions on ${f.socket} ---\n${sessions}`, { cause: e });
+    }
     expect(c.cockpitPid()).toBe(pid);
     expect((await runFleet(f, ['wake', 'a2'])).code).toBe(0);
     await waitScreen(c, (sc) => LIVE.includes(rowState(sc, 'a2') ?? '') && !/tmux server/.test(sc), 'a2 live, banner gone', 20_000);
