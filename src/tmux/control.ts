@@ -200,7 +200,9 @@ export class ControlClient implements TmuxRunner {
     this.#connects++;
     const proc = spawn(
       this.opts.tmuxBin ?? 'tmux',
-      ['-u', '-L', this.socket, '-C', 'new-session', '-A', '-s', CONTROL_SESSION, '-f', 'no-output,ignore-size', '-x', '80', '-y', '24',
+      // -N: never start a server. The probe above can race a server that dies right after it; without -N
+      // this new-session would then start a fresh, empty server and the cockpit would never see it down.
+      ['-u', '-L', this.socket, '-N', '-C', 'new-session', '-A', '-s', CONTROL_SESSION, '-f', 'no-output,ignore-size', '-x', '80', '-y', '24',
         'sh -c "while :; do sleep 3600; done"'],
       { stdio: ['pipe', 'pipe', 'ignore'], env: tmuxClientEnv() },
     );

@@ -149,6 +149,17 @@ describe('ControlClient (tmux -C)', () => {
     expect(o.server === 'up' && o.panes.has('b1')).toBe(true);
   });
 
+  it('never starts a server, even when the server dies between its probe and its connect', async () => {
+    const socket = testSocket();
+    sockets.push(socket);
+    // The probe says "the server is up" (as it would have a moment before the server died); there is none.
+    const lyingProbe = { spawned: 0, run: async () => ({ stdout: '', stderr: '', exitCode: 1, timedOut: false }) };
+    const ctl = new ControlClient(socket, { fallback: lyingProbe, reconnectMinMs: 10_000, reconnectMaxMs: 10_000 });
+    clients.push(ctl);
+    expect(await ctl.connect()).toBe(false);
+    expect(() => tmux(socket, 'list-sessions')).toThrow(/no server running|error connecting/);
+  });
+
   it('close() detaches its client and leaves the agents alone', async () => {
     const { socket, ctl } = setup();
     await ctl.connect();
