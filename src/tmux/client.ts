@@ -89,8 +89,9 @@ export class TmuxClient {
     if (c.exitCode !== 0 && !/duplicate session/.test(c.stderr)) {
       throw new TmuxError(`cannot create holder session: ${c.stderr.trim()}`, c);
     }
-    // The server must not die with its last agent, and dead panes stay visible as `dead`.
-    await this.run(['set-option', '-s', 'exit-empty', 'off']);
+    // The holder session alone keeps the server alive after its last agent goes. Do NOT also set the
+    // server option exit-empty off: on tmux 3.3a it stops the server from recording pane_dead_status
+    // for processes that exit later, so dead agents would show no exit status.
   }
 
   /** Creates a detached session; returns its session id (`$N`) and first pane id. */
