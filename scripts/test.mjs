@@ -31,33 +31,52 @@ step('build', run('node', ['scripts/build.mjs']));
 step('typecheck', run(npx('tsc'), ['-p', 'tsconfig.json']));
 step('lint', run(npx('eslint'), ['.']));
 
-const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-test-')), 'results.json');
-const filter = process.argv.slice(2);
-const ok = run(npx('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...filter]);
-let counted = false;
-try {
-  const r = JSON.parse(fs.readFileSync(out, 'utf8'));
-  for (const file of r.testResults ?? []) {
-    const results = file.assertionResults ?? [];
-    if (results.length === 0 && file.status === 'failed') {
-      failed++; // a test file that failed to load
-      console.error(`✗ ${file.name}: ${String(file.message ?? 'failed to run').split('\n')[0]}`);
-    }
-    for (const t of results) {
-      if (t.status === 'passed') passed++;
-      else if (t.status === 'failed') failed++;
-      else {
-        failed++;
-        console.error(`✗ ${t.status}: ${t.fullName ?? t.title} (${path.relative(process.cwd(), file.name)}) — a test that did not run counts as failed`);
+// Runs vitest with the JSON reporter and adds its results to the counts. Returns false when vitest failed
+// or its results could not be read.
+const runVitest = (args, extraEnv = {}) => {
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-test-')), 'results.json');
+  const r = spawnSync(npx('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...args], {
+    stdio: 'inherit',
+    env: { ...baseEnv, ...extraEnv },
+  });
+  let counted = false;
+  const failedBefore = failed;
+  try {
+    const res = JSON.parse(fs.readFileSync(out, 'utf8'));
+    for (const file of res.testResults ?? []) {
+      const results = file.assertionResults ?? [];
+      if (results.length === 0 && file.status === 'failed') {
+        failed++; // a test file that failed to load
+        console.error(`✗ ${file.name}: ${String(file.message ?? 'failed to run').split('\n')[0]}`);
+      }
+      for (const t of results) {
+        if (t.status === 'passed') passed++;
+        else if (t.status === 'failed') failed++;
+        else {
+          failed++;
+          console.error(`✗ ${t.status}: ${t.fullName ?? t.title} (${path.relative(process.cwd(), file.name)}) — a test that did not run counts as failed`);
+        }
       }
     }
+    counted = true;
+  } catch (e) {
+    console.error(`could not read vitest results: ${e.message}`);
   }
-  counted = true;
-} catch (e) {
-  console.error(`could not read vitest results: ${e.message}`);
+  fs.rmSync(path.dirname(out), { recursive: true, force: true });
+  // vitest failed without a failing test in its results (crash, unhandled error): never report all-green
+  if (!counted || (r.status !== 0 && failed === failedBefore)) failed++;
+};
+
+const README_E2E = 'test/e2e/readme.test.ts';
+const filter = process.argv.slice(2);
+if (filter.length > 0) {
+  runVitest(filter);
+} else {
+  // Every layer but the README e2e first; then that one alone, because it clones the repo, runs the real
+  // `npm ci` and the README's own `npm test` in the clone (which would compete with a parallel suite).
+  // FLEET_E2E_QUICK=1 lets a developer take its shortcuts (see the file's header).
+  runVitest(['--exclude', README_E2E]);
+  runVitest([README_E2E]);
 }
-fs.rmSync(path.dirname(out), { recursive: true, force: true });
-// vitest failed without a failing test in its results (crash, unhandled error): never report all-green
-if (!counted || (!ok && failed === 0)) failed++;
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);
