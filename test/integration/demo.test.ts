@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openContext } from '../../src/context.js';
 import { DEMO_AGENTS, DEMO_STRAY } from '../../src/demo/agents.js';
@@ -186,7 +186,9 @@ describe('fleet demo (CLI)', () => {
     it(`the cockpit on the demo fleet, ended by ${how}, removes the demo`, async () => {
       const outer = testSocket();
       sockets.push(outer);
-      tmux(outer, 'new-session', '-d', '-s', 'term', '-x', '140', '-y', '40', 'sh', '-c', `exec env TERM=xterm-256color ${JSON.stringify(process.execPath)} ${JSON.stringify(FLEET_BIN)} demo`);
+      // The exit status goes to a file: tmux 3.3a does not always record #{pane_dead_status}.
+      const statusFile = path.join(fs.mkdtempSync(path.join(tempParent(), 'fleet-test-status-')), 'status');
+      tmux(outer, 'new-session', '-d', '-s', 'term', '-x', '140', '-y', '40', 'sh', '-c', `env TERM=xterm-256color ${JSON.stringify(process.execPath)} ${JSON.stringify(FLEET_BIN)} demo; echo $? > ${JSON.stringify(statusFile)}`);
       tmux(outer, 'set-option', '-w', '-t', '=term:', 'remain-on-exit', 'on');
       const screen = await waitFor(() => {
         const text = tmux(outer, 'capture-pane', '-p', '-t', '=term:');
@@ -194,7 +196,9 @@ describe('fleet demo (CLI)', () => {
       }, { timeoutMs: 30_000, intervalMs: 200, what: 'the grid with every demo agent' });
       const socket = /fleet-demo-\d+-[0-9a-f]{8}/.exec(screen)?.[0];
       expect(socket, screen).toBeDefined();
-      const pid = Number(tmux(outer, 'display-message', '-p', '-t', '=term:', '#{pane_pid}').trim());
+      // The pane runs sh; `env` execs node, so fleet is sh's one child.
+      const shPid = tmux(outer, 'display-message', '-p', '-t', '=term:', '#{pane_pid}').trim();
+      const pid = Number(execFileSync('pgrep', ['-P', shPid], { encoding: 'utf8' }).trim().split('\n')[0]);
       const root = fs.readdirSync(tempParent()).map((f) => path.join(tempParent(), f)).find((d) => {
         try {
           return fs.readFileSync(path.join(d, 'fleet.yaml'), 'utf8').includes(socket!);
@@ -212,9 +216,8 @@ describe('fleet demo (CLI)', () => {
         what: `the demo to be removed after ${how}`,
       });
       if (how !== 'closing the terminal (SIGHUP)') {
-        await waitFor(() => tmux(outer, 'display-message', '-p', '-t', '=term:', '#{pane_dead}').trim() === '1', { what: 'fleet demo to exit' });
-        const status = Number(tmux(outer, 'display-message', '-p', '-t', '=term:', '#{pane_dead_status}').trim());
-        expect(status).toBe(how === 'q' ? 0 : 143);
+        const status = await waitFor(() => (fs.existsSync(statusFile) ? fs.readFileSync(statusFile, 'utf8').trim() : ''), { what: 'fleet demo to exit' });
+        expect(Number(status)).toBe(how === 'q' ? 0 : 143);
       }
     });
   }
