@@ -95,9 +95,9 @@ describe('stand-in agent (real tmux)', () => {
     }, { what: 'new session file after /clear' });
     await s.tmux.paste('s1', '/exit');
     await s.tmux.sendKeys('s1', 'Enter');
-    // tmux marks the pane dead on EOF and records the exit status a moment later: wait for both
-    const exited = await waitFor(async () => { const p = await paneOf(s.tmux); return p?.dead && p.deadStatus !== null ? p : null; }, { what: 'dead pane' });
-    expect(exited.deadStatus).toBe(0);
+    const exited = await waitFor(async () => { const p = await paneOf(s.tmux); return p?.dead ? p : null; }, { what: 'dead pane' });
+    // tmux 3.3a records pane_dead_status only some of the time (docs/LIFECYCLE.md); when it does, it is 0.
+    expect([0, null]).toContain(exited.deadStatus);
     await s.tmux.killSession('s1');
 
     // resume without a ref: --continue → the newest session (b) gets the "resumed" record
@@ -117,7 +117,10 @@ describe('stand-in agent (real tmux)', () => {
 
     // an unknown id: the stand-in refuses, like claude
     await s.start('resume', 'no-such-session');
-    const refused = await waitFor(async () => { const p = await paneOf(s.tmux); return p?.dead && p.deadStatus !== null ? p : null; }, { what: 'refused resume' });
-    expect(refused.deadStatus).toBe(1);
+    const refused = await waitFor(async () => { const p = await paneOf(s.tmux); return p?.dead ? p : null; }, { what: 'refused resume' });
+    // The refusal is on the dead pane. tmux 3.3a often records no status for a process that exits at once
+    // (see docs/LIFECYCLE.md); when it does record one, it is the stand-in's 1.
+    expect(await screen(s.tmux)).toContain('no conversation found to resume (no-such-session)');
+    expect([1, null]).toContain(refused.deadStatus);
   });
 });
