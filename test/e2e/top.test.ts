@@ -220,6 +220,18 @@ describe('fleet top end to end', () => {
     });
   }
 
+  it("draws the grid even when the operator's shell sets CI (Ink would otherwise draw no frames)", async () => {
+    const f = makeTestFleet();
+    f.writeRoster(`version: 1\nagents:\n${standinAgents(f, ['ci1'])}`);
+    f.env.CI = 'true';
+    f.env.CONTINUOUS_INTEGRATION = 'true';
+    const t = startTop(f);
+    await waitFor(() => row(t.screen(), 'ci1').includes('asleep'), { timeoutMs: 20_000, what: `the grid under CI=true:\n${t.screen()}` });
+    t.keys('q');
+    await waitFor(() => t.exitStatus() !== null, { timeoutMs: 15_000, what: 'exited' });
+    expect(t.exitStatus()).toBe(0);
+  });
+
   it('without a terminal it refuses with exit 2 and points at fleet ls --json', async () => {
     const f = makeTestFleet();
     f.writeRoster(`version: 1\nagents:\n${standinAgents(f, ['a1'])}`);

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { loadCockpit } from '../../cockpit/load.js';
 import { ConfigError } from '../../domain/errors.js';
 import { shQuote } from '../../demo/agents.js';
 import { setupDemo, type Demo } from '../../demo/setup.js';
@@ -100,10 +101,4 @@ function printHeadless(demo: Demo, json: boolean): void {
       'Ctrl-C stops the demo and removes everything it made.',
     ].join('\n'),
   );
-}
-
-/** The cockpit is loaded on demand so other verbs never load React. */
-async function loadCockpit(): Promise<typeof import('../../cockpit/root.js').runCockpit> {
-  const { runCockpit } = await import('../../cockpit/root.js');
-  return runCockpit;
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { runVerb, withGlobals, type CommonOptions } from '../common.js';
+import { loadCockpit } from '../../cockpit/load.js';
 import { runDemo } from './demo.js';
 
 interface TopOptions extends CommonOptions {
@@ -16,7 +17,7 @@ export function register(program: Command): void {
         // `fleet top --demo` is `fleet demo`: the same setup, signal handling and cleanup.
         if (o.demo) return runDemo({ headless: false, readOnly: o.readOnly ?? false, json: false });
         // React and Ink load only here, so every other verb starts fast.
-        const { runCockpit } = await import('../../cockpit/root.js');
+        const runCockpit = await loadCockpit();
         const code = await runCockpit({ globals: { socket: o.socket, roster: o.roster, stateDir: o.stateDir }, readOnly: o.readOnly ?? false });
         // Work still in flight (a broadcast the operator quit during) must not hold the shell with an
         // invisible process: the ledger records where it stood and the next fleet command finishes it.
