@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { afterEach } from 'vitest';
+import { claudeProjectDir } from '../../src/runtimes/claude-paths.js';
 import { tmuxClientEnv } from '../../src/tmux/runner.js';
 import { FLEET_BIN, killTestServer, STANDIN, tempDir, testSocket } from './tmux.js';
 
@@ -77,3 +78,26 @@ export function makeTestFleet(): TestFleet {
     },
   };
 }
+
+/** The agent's Claude-shaped transcript files (where the stand-in writes them), or [] when none. */
+export function transcriptFiles(f: TestFleet, name: string): string[] {
+  const dir = claudeProjectDir(f.cwd(name), { CLAUDE_CONFIG_DIR: f.claudeHome });
+  try {
+    return fs.readdirSync(dir).filter((x) => x.endsWith('.jsonl')).map((x) => path.join(dir, x));
+  } catch {
+    return [];
+  }
+}
+
+export interface TranscriptRecord {
+  type: string;
+  subtype?: string;
+  message?: { content?: unknown };
+}
+
+export const transcriptRecords = (file: string): TranscriptRecord[] =>
+  fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as TranscriptRecord);
+
+/** The text of every user turn in one transcript file, in order. */
+export const userTurns = (file: string): string[] =>
+  transcriptRecords(file).filter((r) => r.type === 'user').map((r) => String(r.message?.content));

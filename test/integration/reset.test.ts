@@ -1,21 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { claudeProjectDir } from '../../src/runtimes/claude-paths.js';
-import { makeTestFleet, standinAgents, type TestFleet } from '../helpers/fleet-env.js';
+import { makeTestFleet, standinAgents, transcriptFiles, transcriptRecords, userTurns } from '../helpers/fleet-env.js';
 import { STANDIN, tmux, waitFor } from '../helpers/tmux.js';
 
-function transcripts(f: TestFleet, name: string): string[] {
-  const dir = claudeProjectDir(f.cwd(name), { CLAUDE_CONFIG_DIR: f.claudeHome });
-  try {
-    return fs.readdirSync(dir).filter((x) => x.endsWith('.jsonl')).map((x) => path.join(dir, x));
-  } catch {
-    return [];
-  }
-}
-const records = (file: string): { type: string; subtype?: string; message?: { content?: unknown } }[] =>
-  fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
-const userTurns = (file: string): string[] => records(file).filter((r) => r.type === 'user').map((r) => String(r.message?.content));
+const transcripts = transcriptFiles;
+const records = transcriptRecords;
 
 describe('fleet reset', () => {
   it('resets in place: a new transcript file appears and the kickstart is delivered into it', async () => {

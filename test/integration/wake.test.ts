@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { claudeProjectDir } from '../../src/runtimes/claude-paths.js';
-import { makeTestFleet, standinAgents, type TestFleet } from '../helpers/fleet-env.js';
+import { makeTestFleet, standinAgents, transcriptFiles, userTurns, type TestFleet } from '../helpers/fleet-env.js';
 import { STANDIN, tmux, waitFor } from '../helpers/tmux.js';
 
 function sessions(f: TestFleet): string[] {
@@ -13,24 +12,7 @@ function sessions(f: TestFleet): string[] {
   }
 }
 
-function transcripts(f: TestFleet, name: string): string[] {
-  const dir = claudeProjectDir(f.cwd(name), { CLAUDE_CONFIG_DIR: f.claudeHome });
-  try {
-    return fs.readdirSync(dir).filter((x) => x.endsWith('.jsonl')).map((x) => path.join(dir, x));
-  } catch {
-    return [];
-  }
-}
-
-function userTurns(file: string): string[] {
-  return fs
-    .readFileSync(file, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as { type: string; message?: { content?: unknown } })
-    .filter((r) => r.type === 'user')
-    .map((r) => String(r.message?.content));
-}
+const transcripts = transcriptFiles;
 
 const roster = (f: TestFleet, body: string, defaults = 'bootDeadlineSecs: 20'): void =>
   f.writeRoster(`version: 1\ndefaults: { ${defaults} }\nagents:\n${body}`);
