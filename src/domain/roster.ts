@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { didYouMean, type Problem } from './errors.js';
 import { agentNameProblem, socketNameProblem } from './names.js';
 import { RUNTIMES, type AgentSpec, type Defaults, type Roster } from './types.js';
+import { parseSimpleYaml } from './yaml-fast.js';
 
 export const DEFAULT_SOCKET = 'fleet';
 
@@ -66,6 +67,8 @@ export interface RosterParseOptions {
   home?: string;
   /** Does this directory exist? Injected so the parser stays pure. */
   isDirectory: (p: string) => boolean;
+  /** Internal, for tests: `false` skips the YAML fast path (parseSimpleYaml) and always uses `yaml`. */
+  fast?: boolean;
 }
 
 export type RosterParseResult = { ok: true; roster: Roster } | { ok: false; problems: Problem[] };
@@ -88,14 +91,20 @@ export function parseRoster(text: string, opts: RosterParseOptions): RosterParse
   if (Buffer.byteLength(text, 'utf8') > MAX_ROSTER_BYTES) {
     return { ok: false, problems: [{ file, message: `the roster is ${Buffer.byteLength(text, 'utf8')} bytes; the limit is ${MAX_ROSTER_BYTES}`, hint: 'a roster this large is almost certainly not a roster' }] };
   }
+  // Fast path (the `fleet top` first-frame budget: a cold `yaml` parse of 500 agents costs 150–250 ms):
+  // the simple YAML rosters are written in, read without a Document. Only a roster with no problem at all
+  // is taken from it; anything else is parsed again below so every problem gets its line:column.
+  if (opts.fast !== false) {
+    const data = parseSimpleYaml(text);
+    if (data !== undefined) {
+      const r = fromData(data, opts, undefined);
+      if (r.ok) return r;
+    }
+  }
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false });
   const problems: Problem[] = [];
-  const at = (offset: number | undefined): { line?: number; col?: number } => {
-    if (offset === undefined) return {};
-    const p = lc.linePos(offset);
-    return { line: p.line, col: p.col };
-  };
+  const at = (offset: number | undefined): { line?: number; col?: number } => position(lc, offset);
   for (const err of doc.errors) {
     const first = err.message.split('\n')[0] ?? err.message;
     const dup = err.code === 'DUPLICATE_KEY';
@@ -115,6 +124,24 @@ export function parseRoster(text: string, opts: RosterParseOptions): RosterParse
     visit(doc, { Alias: (_k, node) => { first = node.range?.[0]; return visit.BREAK; } });
     return { ok: false, problems: [{ file, ...at(first), message: `YAML: ${(e as Error).message}`, hint: 'aliases are limited so a "billion laughs" file cannot exhaust memory' }] };
   }
+  return fromData(data, opts, { doc, lc });
+}
+
+function position(lc: LineCounter | undefined, offset: number | undefined): { line?: number; col?: number } {
+  if (offset === undefined || lc === undefined) return {};
+  const p = lc.linePos(offset);
+  return { line: p.line, col: p.col };
+}
+
+/**
+ * Schema and semantic checks of the parsed data, then the Roster. `src` (the Document and its line
+ * counter) gives problems their positions; without it (the fast path) problems have none.
+ */
+function fromData(data: unknown, opts: RosterParseOptions, src: { doc: Document; lc: LineCounter } | undefined): RosterParseResult {
+  const file = opts.file;
+  const doc = src?.doc;
+  const problems: Problem[] = [];
+  const at = (offset: number | undefined): { line?: number; col?: number } => position(src?.lc, offset);
   if (data === null || data === undefined) {
     return { ok: false, problems: [{ file, line: 1, col: 1, message: 'the roster is empty', hint: 'run `fleet init` for a commented example' }] };
   }
@@ -290,7 +317,8 @@ function describe(v: unknown): string {
 }
 
 /** Source offset of the node at `p` (or of its key when `key`), falling back to the nearest parent. */
-function locate(doc: Document, p: readonly (string | number)[], key: boolean): number | undefined {
+function locate(doc: Document | undefined, p: readonly (string | number)[], key: boolean): number | undefined {
+  if (doc === undefined) return undefined;
   let node: unknown = doc.contents;
   let best: number | undefined = (doc.contents as YamlNode | null)?.range?.[0];
   for (let i = 0; i < p.length; i++) {

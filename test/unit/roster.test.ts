@@ -1,10 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { EXAMPLE_ROSTER } from '../../src/cli/verbs/init.js';
+import { demoRosterYaml } from '../../src/demo/agents.js';
 import { ConfigError, formatProblem, type Problem } from '../../src/domain/errors.js';
 import { DEFAULTS, MAX_ROSTER_BYTES, parseRoster } from '../../src/domain/roster.js';
+import { parseSimpleYaml } from '../../src/domain/yaml-fast.js';
 import { loadRoster } from '../../src/state/roster-file.js';
-import { tempDir } from '../helpers/tmux.js';
+import { REPO_ROOT, tempDir } from '../helpers/tmux.js';
 
 const FILE = '/cfg/fleet.yaml';
 const DIRS = new Set(['/work', '/work/app', '/home/op', '/home/op/src', '/cfg', '/cfg/rel']);
@@ -244,5 +247,77 @@ describe('loadRoster (file)', () => {
 
   it('a directory is not a roster', () => {
     expect(() => loadRoster(tempDir())).toThrowError(/not a regular file/);
+  });
+});
+
+describe('parseRoster: the YAML fast path (the `fleet top` first-frame budget)', () => {
+  const anyDir = { file: FILE, home: '/home/op', isDirectory: () => true };
+  const bench = (n: number): string => {
+    const lines = ['version: 1', 'tmux: { socket: fleet-bench-123 }', 'agents:'];
+    for (let i = 0; i < n; i++) {
+      const name = `a${String(i).padStart(3, '0')}`;
+      lines.push(`  - name: ${name}`, '    runtime: claude', `    cwd: /tmp/fleet-bench-AbC/work/${name}`,
+        `    command: ${JSON.stringify(`sh '/tmp/fleet-bench-AbC/idle.sh' '/tmp/x/${name}.jsonl' 1b4e28ba-2fa1-11d2-883f-0016d3cca427`)}`,
+        `    class: ${i % 2 ? 'implementer' : 'reviewer'}`, '    env: { CLAUDE_CONFIG_DIR: "/tmp/fleet-bench-AbC/claude" }');
+    }
+    return lines.join('\n') + '\n';
+  };
+  const valid: Array<[string, typeof opts | typeof anyDir]> = [
+    [`version: 1
+tmux: { socket: myfleet }
+defaults: { runtime: codex, cwd: ~/src, idleSecs: 60 }
+agents:
+  - name: coder0
+    runtime: claude
+    cwd: /work/app
+    class: implementer
+    tags: [api]
+    command: claude --model opus
+    reset: /clear
+    kickstart: "Read TASKS.md"
+    env: { CLAUDE_CONFIG_DIR: ~/.claude-work, PORT: "8080" }
+    managed: external
+  - name: r-2
+    cwd: rel
+`, opts],
+    ['version: 1\n', opts],
+    ['version: 1\nagents:\n', opts],
+    ['version: 1\nagents: []\n', opts],
+    ['version: 1\ndefaults: { cwd: /work }\nagents:\n  - name: a\n', opts],
+    [agent('a'.repeat(32)), opts],
+    ['version: 1\ndefaults: { cwd: /work }\nagents:\n  - name: a1\n  - name: a2\n    class: coder\n    tags: [x]\n', opts],
+    ['\ufeffversion: 1\r\nagents:\r\n- name: a # same-indent list, CRLF, BOM\r\n  cwd: "~/src"\r\n  env: { HOME_DIR: "~", X: \'it\'\'s\' }\r\n', opts],
+    [EXAMPLE_ROSTER, opts],
+    [fs.readFileSync(path.join(REPO_ROOT, 'docs/CONFIGURATION.md'), 'utf8').match(/```yaml\n(version: 1[\s\S]*?)```/)![1]!, anyDir],
+    [demoRosterYaml({ socket: 'fleet-demo-1-abcd', cwd: (n) => `/tmp/demo root/${n}`, claudeHome: "/tmp/it's claude", node: '/usr/bin/node', standin: '/opt/s.js' }), anyDir],
+    [bench(50), anyDir],
+  ];
+
+  it('every valid roster takes the fast path and gives exactly the Roster the full path gives', () => {
+    for (const [text, o] of valid) {
+      expect(parseSimpleYaml(text), text).toBeDefined();
+      const fast = parseRoster(text, o);
+      if (!fast.ok) throw new Error(fast.problems.map(formatProblem).join('\n'));
+      expect(fast).toStrictEqual(parseRoster(text, { ...o, fast: false }));
+    }
+  });
+
+  it('a roster the fast path reads but the checks refuse is reported by the full path, with line:column', () => {
+    const texts = [
+      agent('Coder'),
+      agent('a', '    tags: api\n'),
+      agent('a', '    runtmie: claude\n'),
+      'version: 1\nagents:\n  - name: a\n    cwd: /nope/x\n',
+      'version: 2\n',
+      'version: 1\ntmux: { socket: ../x }\n',
+      'version: 1\nagents:\n  - { name: coder, cwd: /work }\n  - { name: coder, cwd: /work }\n',
+    ];
+    for (const text of texts) {
+      expect(parseSimpleYaml(text), text).toBeDefined();
+      const r = parseRoster(text, opts);
+      expect(r).toStrictEqual(parseRoster(text, { ...opts, fast: false }));
+      if (r.ok) throw new Error(`expected ${JSON.stringify(text)} to be rejected`);
+      for (const p of r.problems) expect(p, text).toMatchObject({ line: expect.any(Number), col: expect.any(Number) });
+    }
   });
 });
