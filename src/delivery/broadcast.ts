@@ -100,7 +100,7 @@ export async function broadcast(ctx: FleetContext, o: BroadcastOptions): Promise
 
 /** A control-mode connection to the fleet's server, or null (no server yet, or it would not connect). */
 async function connectControl(ctx: FleetContext): Promise<ControlClient | null> {
-  const c = new ControlClient(ctx.socket, { fallback: ctx.tmux.runner });
+  const c = new ControlClient(ctx.socket, { fallback: ctx.tmux.runner, subscribe: false });
   try {
     if (await c.connect()) return c;
   } catch {

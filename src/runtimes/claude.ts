@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { AgentSpec, TranscriptObs } from '../domain/types.js';
 import { resolveClaudeProjectDir } from './claude-paths.js';
-import { garbageProblem, joinProblems, obs, parseJsonLines, readTail, sameText, scanDir, shellQuote, missingProblem } from './files.js';
+import { garbageProblem, joinProblems, jsonRecord, obs, parseJsonLines, readTail, sameText, scanDir, shellQuote, missingProblem } from './files.js';
 import { boxedDraft, matchesAny, ruledDraft } from './screen.js';
 import type { Env, TranscriptAdapter } from './types.js';
 
@@ -76,9 +76,12 @@ export async function claudeTail(file: string, maxBytes = 32 * 1024): Promise<Cl
   const tail = await readTail(file, maxBytes);
   if (tail.error) return { turnOpen: undefined, mayAsk: true };
   const whole = tail.size <= maxBytes;
-  const { records } = parseJsonLines(tail.lines);
-  for (let i = records.length - 1; i >= 0; i--) {
-    const r = records[i]!;
+  // From the end, parsing one line at a time: the verdict is almost always in the last record or two, and a
+  // busy agent's tail holds hundreds (parsing them all for every write was most of a busy fleet's CPU).
+  const lines = tail.lines;
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const r = jsonRecord(lines[i]!);
+    if (r === null) continue; // broken or not an object: skipped, as parseJsonLines does
     const type = r.type;
     if (type === 'system') {
       if (r.subtype === 'interrupted') return { turnOpen: false, mayAsk: false };

@@ -129,18 +129,24 @@ export interface ParsedLines {
   bad: number;
 }
 
+/** One JSON-lines record: the object, or null for a broken or non-object line. */
+export function jsonRecord(line: string): Record<string, unknown> | null {
+  try {
+    const v: unknown = JSON.parse(line);
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** JSON-lines parse; non-object or broken lines are counted, never thrown. */
 export function parseJsonLines(lines: readonly string[]): ParsedLines {
   const records: Record<string, unknown>[] = [];
   let bad = 0;
   for (const l of lines) {
-    try {
-      const v: unknown = JSON.parse(l);
-      if (v !== null && typeof v === 'object' && !Array.isArray(v)) records.push(v as Record<string, unknown>);
-      else bad++;
-    } catch {
-      bad++;
-    }
+    const r = jsonRecord(l);
+    if (r) records.push(r);
+    else bad++;
   }
   return { records, bad };
 }

@@ -124,6 +124,11 @@ export interface ControlOptions {
   /** Reconnect backoff after a lost connection (ms). */
   reconnectMinMs?: number;
   reconnectMaxMs?: number;
+  /**
+   * Subscribe to the activity digest (default true). A connection that only runs commands (a broadcast, the
+   * bench's own probe) turns it off: tmux re-evaluates every subscription over all sessions each second.
+   */
+  subscribe?: boolean;
 }
 
 interface Pending {
@@ -223,7 +228,7 @@ export class ControlClient implements TmuxRunner {
             if (!m.ok) continue;
             this.#ready = true;
             this.#backoff = this.opts.reconnectMinMs ?? 500;
-            this.#write(`refresh-client -B ${quoteArg(`${SUBSCRIPTION_NAME}::${SUBSCRIPTION_FORMAT}`)}`, () => undefined, 5_000);
+            if (this.opts.subscribe !== false) this.#write(`refresh-client -B ${quoteArg(`${SUBSCRIPTION_NAME}::${SUBSCRIPTION_FORMAT}`)}`, () => undefined, 5_000);
             this.#emit({ kind: 'connected' });
             settle(true);
           } else if (m.type === 'block' && m.fromClient) {

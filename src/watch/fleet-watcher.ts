@@ -257,7 +257,7 @@ export function createFleetWatcher(o: FleetWatcherOptions): FleetWatcher {
         rw.on('ready', reloadRosterIfChanged);
         closers.push(() => rw.close());
         // chokidar can miss events (editors replacing files, network dirs): a slow full re-read backs it up.
-        every(30_000, () => {
+        every(60_000, () => {
           refreshFiles();
           reloadRosterIfChanged();
         });

@@ -12,7 +12,11 @@ import { createDirWatch, type FileEvent } from './dir-watch.js';
  * - Hot path: a changed file is re-stat'ed (mtime); turn markers come from the adapter's bounded tail read.
  * - A new session file (a reset), a deleted file or a re-created dir: one full adapter scan of that agent.
  * - Per-agent debounce (default 75 ms) and one update in flight per agent: bursts never make a busy loop.
- * - A slow background rescan (one agent at a time) repairs anything an event missed.
+ * - A slow background rescan (one agent at a time) repairs anything an event missed. Most of its visits are a
+ *   quick check — three synchronous stats (the watched dirs, the session file) against what they were before
+ *   the last full scan — and scan only on a difference; every fifth pass scans every agent fully (a file deep
+ *   in a nested dir does not move its parent's mtime). An idle fleet then costs a few stats a second instead
+ *   of a dozen thread-pool round trips per agent.
  */
 
 /** Agent updates (scans, tail reads) running at once. */
@@ -21,10 +25,12 @@ export const MAX_PARALLEL = 16;
 export interface TranscriptWatcherOptions {
   onChange(name: string, obs: TranscriptObs): void;
   debounceMs?: number;
-  /** Full rescan period per agent (ms), spread over the agents; 0 disables. Default 60 s. */
+  /** Full rescan period per agent (ms), spread over the agents; 0 disables. Default 3 min: chokidar events are the primary path, the rescan only repairs a missed one. */
   rescanMs?: number;
   /** Environment the agents' own env overlays (tests pass a private one). */
   baseEnv?: NodeJS.ProcessEnv;
+  /** false: no file-system events at all, only the rescan sees changes (tests of the rescan). Default true. */
+  watch?: boolean;
 }
 
 export interface TranscriptWatcher {
@@ -40,6 +46,8 @@ interface Agent {
   adapter: TranscriptAdapter;
   dirs: string[];
   obs: TranscriptObs | undefined;
+  /** The quick-check signature taken just before the last full scan ('' before the first). */
+  sig: string;
   sessionMtime: number;
   dirty: Set<string>;
   full: boolean;
@@ -48,16 +56,35 @@ interface Agent {
   gone: boolean;
 }
 
+/** Every how many rescan passes each agent is fully scanned whatever its quick check says. */
+export const FULL_RESCAN_EVERY = 5;
+
+/** One path's identity for the quick check, and its mtime (0 when missing). */
+const statSig = (p: string): { sig: string; mtime: number } => {
+  try {
+    const st = fs.statSync(p);
+    return { sig: `${st.ino}:${st.size}:${st.mtimeMs}`, mtime: st.mtimeMs };
+  } catch (e) {
+    return { sig: (e as NodeJS.ErrnoException).code ?? 'error', mtime: 0 };
+  }
+};
+
 const sameObs = (a: TranscriptObs | undefined, b: TranscriptObs): boolean =>
   !!a && a.lastActivityMs === b.lastActivityMs && a.sessionFile === b.sessionFile && a.resumeRef === b.resumeRef && a.turnOpen === b.turnOpen && a.problem === b.problem;
 
 export function createTranscriptWatcher(opts: TranscriptWatcherOptions): TranscriptWatcher {
   const debounceMs = opts.debounceMs ?? 75;
-  const rescanMs = opts.rescanMs ?? 60_000;
+  const rescanMs = opts.rescanMs ?? 180_000;
   const agents = new Map<string, Agent>();
   let stopped = false;
   let rescanTimer: NodeJS.Timeout | null = null;
   let rescanQueue: string[] = [];
+  let rescanPass = 0;
+  /** What a full scan would see move: the watched dirs (entries added/removed) and the session file; and the newest mtime. */
+  const signature = (a: Agent): { sig: string; mtime: number } => {
+    const parts = [...a.dirs, ...(a.obs?.sessionFile ? [a.obs.sessionFile] : [])].map(statSig);
+    return { sig: parts.map((p) => p.sig).join('|'), mtime: Math.max(0, ...parts.map((p) => p.mtime)) };
+  };
 
   const dirs = createDirWatch({
     onFile: (p, kind) => onFile(p, kind),
@@ -66,8 +93,12 @@ export function createTranscriptWatcher(opts: TranscriptWatcherOptions): Transcr
     },
     onError: (e) => onError(e),
   });
-  const attach = (a: Agent): void => dirs.attach(a.spec.name, a.dirs, a.adapter.watchDepth);
-  const detach = (a: Agent): void => dirs.detach(a.spec.name, a.dirs);
+  const attach = (a: Agent): void => {
+    if (opts.watch !== false) dirs.attach(a.spec.name, a.dirs, a.adapter.watchDepth);
+  };
+  const detach = (a: Agent): void => {
+    if (opts.watch !== false) dirs.detach(a.spec.name, a.dirs);
+  };
 
   const emit = (a: Agent, o: TranscriptObs): void => {
     if (a.gone || stopped) return;
@@ -113,6 +144,7 @@ export function createTranscriptWatcher(opts: TranscriptWatcherOptions): Transcr
       a.dirs = now;
       attach(a);
     }
+    const started = Date.now();
     const o = await a.adapter.scan(a.spec, a.env).catch((e: unknown) => ({
       lastActivityMs: a.obs?.lastActivityMs ?? null, sessionFile: a.obs?.sessionFile ?? null, resumeRef: a.obs?.resumeRef ?? null,
       turnOpen: undefined, problem: `transcript scan failed: ${(e as Error).message}`,
@@ -126,6 +158,11 @@ export function createTranscriptWatcher(opts: TranscriptWatcherOptions): Transcr
       }
     }
     emit(a, o);
+    // The quick-check baseline, taken after the scan: valid only if nothing it covers moved since the scan
+    // began (else the next visit scans again, so a write during this scan is never skipped). 20 ms: file
+    // times come from the kernel's coarse clock.
+    const after = signature(a);
+    a.sig = after.mtime < started - 20 ? after.sig : '';
   };
 
   const update = async (a: Agent): Promise<void> => {
@@ -204,9 +241,13 @@ export function createTranscriptWatcher(opts: TranscriptWatcherOptions): Transcr
     const step = (): void => {
       rescanTimer = null;
       if (stopped) return;
-      if (rescanQueue.length === 0) rescanQueue = [...agents.keys()];
+      if (rescanQueue.length === 0) {
+        rescanQueue = [...agents.keys()];
+        rescanPass++;
+      }
       const n = rescanQueue.shift();
-      if (n) markFull(n);
+      const a = n === undefined ? undefined : agents.get(n);
+      if (a && !(rescanPass % FULL_RESCAN_EVERY !== 0 && a.obs && !a.full && !a.timer && !a.running && a.sig !== '' && a.sig === signature(a).sig)) markFull(a.spec.name);
       const per = Math.max(50, Math.floor(rescanMs / Math.max(1, agents.size)));
       rescanTimer = setTimeout(step, per);
       rescanTimer.unref?.();
@@ -235,7 +276,7 @@ export function createTranscriptWatcher(opts: TranscriptWatcherOptions): Transcr
         const env = agentEnv(s, opts.baseEnv);
         const a: Agent = {
           spec: s, key: JSON.stringify(s), env, adapter, dirs: adapter.transcriptDirs(s, env).map((d) => path.resolve(d)),
-          obs: undefined, sessionMtime: 0, dirty: new Set(), full: true, timer: null, running: null, gone: false,
+          obs: undefined, sig: '', sessionMtime: 0, dirty: new Set(), full: true, timer: null, running: null, gone: false,
         };
         agents.set(s.name, a);
         attach(a);

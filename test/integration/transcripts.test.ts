@@ -37,6 +37,38 @@ function start(baseEnv: NodeJS.ProcessEnv): { w: TranscriptWatcher; seen: Map<st
 }
 
 describe('transcript watcher (real chokidar, real files)', () => {
+  it('the background rescan repairs what no event reported: quick checks skip the unchanged, see the session file move', async () => {
+    const root = tempDir();
+    const cwd = path.join(root, 'proj');
+    fs.mkdirSync(cwd);
+    const env = { ...process.env, CLAUDE_CONFIG_DIR: path.join(root, 'claude') };
+    const dir = claudeProjectDir(cwd, env);
+    fs.mkdirSync(dir, { recursive: true });
+    const s1 = path.join(dir, 'sess-1.jsonl');
+    fs.writeFileSync(s1, rec({ type: 'user', message: { content: 'task' } }) + rec({ type: 'assistant', message: { content: [], stop_reason: 'end_turn' } }));
+    const past = new Date(Date.now() - 3600_000);
+    fs.utimesSync(s1, past, past); // an old, settled file: the quick check has a baseline at once
+    // No file-system events at all (watch: false): only the rescan can see anything.
+    const seen = new Map<string, TranscriptObs>();
+    let changes = 0;
+    const w = createTranscriptWatcher({ baseEnv: env, rescanMs: 200, watch: false, onChange: (name, o) => { changes++; seen.set(name, o); } });
+    live.push(w);
+    w.setAgents([spec('a1', cwd)]);
+    await waitFor(() => seen.get('a1')?.turnOpen === false, { what: 'initial scan' });
+    const before = seen.get('a1')!.lastActivityMs;
+    // Unchanged over several rescan visits: nothing reported.
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(changes).toBe(1);
+    // A write: the next quick check sees the session file's size and mtime move, and scans.
+    fs.appendFileSync(s1, rec({ type: 'user', message: { content: 'missed by events' } }));
+    await waitFor(() => seen.get('a1')?.turnOpen === undefined, { timeoutMs: 10_000, what: 'rescan saw the write' });
+    expect(seen.get('a1')!.lastActivityMs).toBeGreaterThan(before ?? 0);
+    // A new session file (a reset): the dir's signature moves, the full scan picks the new file.
+    const s2 = path.join(dir, 'sess-2.jsonl');
+    fs.writeFileSync(s2, rec({ type: 'system', subtype: 'session_start' }));
+    await waitFor(() => seen.get('a1')?.sessionFile === s2, { timeoutMs: 10_000, what: 'rescan saw the new session file' });
+    expect(seen.get('a1')?.resumeRef).toBe('sess-2');
+  });
   it('claude: a dir that does not exist yet is picked up; writes, end of turn and a new session file are seen', async () => {
     const root = tempDir();
     const cwd = path.join(root, 'proj');

@@ -181,6 +181,24 @@ describe('claude adapter', () => {
     expect(await claudeTurn(path.join(root, 'missing.jsonl'))).toBeUndefined();
   });
 
+  it('turn verdict read from the end skips broken, non-object and array lines exactly as a full parse would', async () => {
+    const root = tempDir();
+    const f = path.join(root, 'b.jsonl');
+    // An ended turn, then garbage after it: the verdict still comes from the last real record.
+    fs.writeFileSync(f, rec({ type: 'user', message: { content: 'task' } }) + rec({ type: 'assistant', message: { content: [], stop_reason: 'end_turn' } }));
+    fs.appendFileSync(f, '{"type":"assistant","message":\n' + '[1,2,3]\n' + 'null\n' + '42\n' + '\u001b[31mnot json\n');
+    expect(await claudeTurn(f)).toBe(false);
+    // Work after the garbage: no verdict (the model is working), however many records lie before it.
+    const many = Array.from({ length: 300 }, (_, i) => rec({ type: 'assistant', message: { content: [{ type: 'text', text: `step ${i}` }] } })).join('');
+    fs.appendFileSync(f, many);
+    expect(await claudeTurn(f)).toBeUndefined();
+    expect(await claudeTail(f)).toEqual({ turnOpen: undefined, mayAsk: false });
+    // Nothing but garbage in a whole small file, and complete: no turn record at all → closed, nothing asked.
+    const g = path.join(root, 'g.jsonl');
+    fs.writeFileSync(g, '[]\n"x"\n{broken\n');
+    expect(await claudeTail(g)).toEqual({ turnOpen: false, mayAsk: false });
+  });
+
   it('scan reports the turn verdict of the current session', async () => {
     const { cwd, dir, env } = setup();
     fs.mkdirSync(dir, { recursive: true });
