@@ -1,31 +1,94 @@
-// Production build: one ESM bundle per entry point, production React, native modules left external.
+// Production build: production React, native modules left external.
+//
+// dist/fleet.cjs — the CLI and the cockpit in ONE CommonJS file, which bin/fleet.js compiles with a V8
+// code cache (docs/BENCH.md "Start-up"): Node 20 has no compile cache for ES modules, and parsing and
+// compiling ≈ 2 MB of JavaScript (React, Ink, yaml, zod, execa…) was a third of `fleet top`'s first frame.
+// CommonJS cannot hold a top-level await, so two of Ink's modules are rewritten while bundling (below).
+// dist/standin.js — the stand-in agent the tests and the demo run (an ES module, no cache).
 import { build } from 'esbuild';
+import fs from 'node:fs';
 
-const entries = {
-  fleet: 'src/cli/entry.ts',
-  standin: 'src/standin/main.ts',
+/**
+ * yoga-layout initialises its WebAssembly with a top-level await; Ink's reconciler awaits its devtools
+ * and package.json only when DEV is set. Replace both with synchronous code. Each rewrite checks that the
+ * text it replaces is there, so an upgrade that changes them fails the build instead of misbehaving.
+ */
+const noTopLevelAwait = {
+  name: 'no-top-level-await',
+  setup(b) {
+    const must = (text, from, to, file) => {
+      if (!(typeof from === 'string' ? text.includes(from) : from.test(text))) throw new Error(`build: ${file} changed; update scripts/build.mjs (${String(from).slice(0, 60)})`);
+      return text.replace(from, to);
+    };
+    b.onLoad({ filter: /yoga-layout[\\/]dist[\\/]src[\\/]index\.js$/ }, (args) => {
+      const glue = fs.readFileSync(new URL('../node_modules/yoga-layout/dist/binaries/yoga-wasm-base64-esm.js', import.meta.url), 'utf8');
+      const m = /data:application\/octet-stream;base64,([A-Za-z0-9+/=]+)/.exec(glue);
+      if (!m) throw new Error('build: yoga-layout no longer inlines its WebAssembly; update scripts/build.mjs');
+      must(fs.readFileSync(args.path, 'utf8'), 'const Yoga = wrapAssembly(await loadYoga());', '', args.path);
+      return {
+        loader: 'js',
+        resolveDir: args.path.replace(/[\\/][^\\/]+$/, ''),
+        contents: `
+import loadYoga from '../binaries/yoga-wasm-base64-esm.js';
+import wrapAssembly from './wrapAssembly.js';
+const wasm = Buffer.from(${JSON.stringify(m[1])}, 'base64');
+// With a synchronous instantiateWasm the Emscripten loader finishes inside the call: afterwards the
+// object passed in is the ready module (the promise it returns is already settled).
+const mod = {
+  instantiateWasm(imports, receive) {
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(wasm), imports);
+    receive(instance);
+    return instance.exports;
+  },
+};
+loadYoga(mod).catch(() => undefined);
+if (!mod.asm) throw new Error('yoga-layout did not initialise synchronously');
+const Yoga = wrapAssembly(mod);
+export default Yoga;
+export * from './generated/YGEnums.js';
+`,
+      };
+    });
+    b.onLoad({ filter: /ink[\\/]build[\\/]reconciler\.js$/ }, (args) => {
+      let s = fs.readFileSync(args.path, 'utf8');
+      s = must(s, /if \(isDev\(\)\) \{\s*try \{\s*await import\('\.\/devtools\.js'\);[\s\S]*?\n\}\n(?=const diff)/, '', args.path);
+      s = must(s, '? await loadPackageJson()', '? { name: undefined, version: undefined }', args.path);
+      return { loader: 'js', contents: s };
+    });
+  },
 };
 
-await build({
-  entryPoints: entries,
+const common = {
   outdir: 'dist',
   bundle: true,
   platform: 'node',
   target: 'node20',
-  format: 'esm',
-  // Split dynamic imports into chunks: `fleet top` loads React/Ink with import(), so other verbs never
-  // parse them; Ink's devtools chunk (which imports the absent react-devtools-core) is never loaded.
-  splitting: true,
-  chunkNames: 'chunks/[name]-[hash]',
   sourcemap: 'linked',
-  minify: false,
+  // Smaller source parses faster when there is no code cache yet (the first start after a build).
+  minify: true,
   legalComments: 'none',
   jsx: 'automatic',
   define: { 'process.env.NODE_ENV': '"production"' },
   external: ['better-sqlite3', 'react-devtools-core'],
+  logLevel: 'warning',
+};
+
+await build({
+  ...common,
+  entryPoints: { fleet: 'src/cli/entry.ts' },
+  outExtension: { '.js': '.cjs' },
+  format: 'cjs',
+  define: { ...common.define, 'import.meta.url': '__fleetImportMetaUrl' },
+  banner: { js: "var __fleetImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  plugins: [noTopLevelAwait],
+});
+
+await build({
+  ...common,
+  entryPoints: { standin: 'src/standin/main.ts' },
+  format: 'esm',
   banner: {
     // Some bundled CommonJS dependencies call require(); give them one.
     js: "import { createRequire as __fleetCreateRequire } from 'node:module'; const require = __fleetCreateRequire(import.meta.url);",
   },
-  logLevel: 'warning',
 });

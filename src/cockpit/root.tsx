@@ -13,7 +13,6 @@ import { render, type Instance } from 'ink';
 import InkOutput from '../../node_modules/ink/build/output.js';
 import { App } from '../../components/App.js';
 import { createActions, type Actions, type AgentOps } from '../actions.js';
-import { openContext, type FleetContext } from '../context.js';
 import { ConfigError } from '../domain/errors.js';
 import { sanitize } from '../domain/sanitize.js';
 import { createSupervisor, prepareAttach, type Supervisor } from '../lifecycle/index.js';
@@ -30,17 +29,25 @@ import { installCachedOutput, type InkOutputLike } from './fast-output.js';
 import { frameDiffStdout } from './frame-writer.js';
 import { realOps } from './ops.js';
 import { createTerminal, exitCodeFor, installExitHandlers, type ExitReason, type Terminal } from './terminal.js';
+import { startupMark, startupMarks } from '../domain/startup-marks.js';
+import { prepareCockpit, type PreparedCockpit } from './load.js';
 
 export interface CockpitOptions {
   globals: GlobalOptions;
   readOnly?: boolean;
   /** Extra environment (the demo's CLAUDE_CONFIG_DIR…), applied before anything starts. */
   env?: Record<string, string>;
+  /**
+   * The context and first observation, already started by the caller before this chunk loaded (src/cockpit/
+   * load.ts `prepareCockpit`): tmux answers the first list-panes while React and Ink compile.
+   */
+  prepared?: PreparedCockpit;
 }
 
 const TOAST_TTL_MS = 6000;
 const SUPERVISE_EVERY_MS = 10_000;
-const FIRST_OBS_WAIT_MS = 250;
+/** With a control connection, list-panes runs this often only as a reconcile (events drive the rest). */
+const RECONCILE_MS = 30_000;
 
 export interface MountedApp {
   store: FleetStore;
@@ -83,18 +90,13 @@ export function mountForBench(app: MountedApp, streams: BenchStreams, onRender?:
 /** `fleet top`: runs until q / Ctrl-C / a signal; returns the exit code. Configuration errors throw before the screen changes. */
 export async function runCockpit(opts: CockpitOptions): Promise<number> {
   if (opts.env) Object.assign(process.env, opts.env);
-  const ctx: FleetContext = openContext(opts.globals);
+  startupMark('cockpit loaded');
+  const { ctx, firstObs } = opts.prepared ?? prepareCockpit(opts.globals);
   const stdout = process.stdout;
   const stdin = process.stdin;
   if (!stdout.isTTY || !stdin.isTTY) {
     throw new ConfigError('fleet top needs a terminal (stdin and stdout must be a tty); for scripts use `fleet ls --json`');
   }
-  // The first frame shows the roster's rows with their tmux state: one list-panes, started now so tmux
-  // answers while the rest is set up (and bounded, so a hung server never holds the screen back).
-  const firstObs = Promise.race([
-    ctx.tmux.observe(),
-    new Promise<null>((r) => setTimeout(() => r(null), FIRST_OBS_WAIT_MS).unref()),
-  ]).catch(() => null);
   const readOnly = opts.readOnly ?? false;
   const size = (): { cols: number; rows: number } => ({ cols: stdout.columns || 80, rows: Math.max(5, (stdout.rows || 24) - 1) });
   const store = createFleetStore(initialState({ socket: ctx.socket, home: os.homedir(), readOnly, now: Date.now(), ...size() }));
@@ -104,6 +106,7 @@ export async function runCockpit(opts: CockpitOptions): Promise<number> {
   const done = new Promise<ExitReason>((r) => (finish = r));
   let attaching = false;
   let firstFrame = process.env.FLEET_BENCH_FIRST_FRAME === '1';
+  let codeCacheSaveScheduled = false;
 
   let watcher: FleetWatcher | null = null;
   const toast = (level: 'info' | 'error', text: string): void => store.dispatch({ type: 'toast', level, text, now: Date.now() });
@@ -167,9 +170,15 @@ export async function runCockpit(opts: CockpitOptions): Promise<number> {
       maxFps: 60,
       incrementalRendering: false,
       onRender: () => {
+        if (!codeCacheSaveScheduled) {
+          // bin/fleet.js saves V8's compiled code once per build; a moment after the first frame it holds
+          // everything drawing the cockpit compiled (docs/BENCH.md "Start-up").
+          codeCacheSaveScheduled = true;
+          setTimeout(() => (globalThis as { __fleetSaveCodeCache?: () => void }).__fleetSaveCodeCache?.(), 2000).unref();
+        }
         if (firstFrame) {
           firstFrame = false;
-          process.stderr.write(`fleet: first frame after ${Math.round(process.uptime() * 1000)} ms\n`);
+          process.stderr.write(`fleet: first frame after ${Math.round(process.uptime() * 1000)} ms (${startupMarks()})\n`);
         }
       },
     });
@@ -179,14 +188,15 @@ export async function runCockpit(opts: CockpitOptions): Promise<number> {
   }
 
   // tmux source (docs/BENCH.md): a control-mode connection — no process per tick, session/activity
-  // events instead of a 1 Hz poll, list-panes every 5 s as reconcile. FLEET_TMUX_SOURCE=poll: one
-  // spawned list-panes per second instead.
+  // events instead of a 1 Hz poll, list-panes every 30 s as reconcile (events carry sessions appearing and
+  // vanishing, panes printing, dying and respawning; the reconcile only catches a foreground command that
+  // changed without printing). FLEET_TMUX_SOURCE=poll: one spawned list-panes per second instead.
   const control = process.env.FLEET_TMUX_SOURCE === 'poll' ? null : new ControlClient(ctx.socket, { fallback: ctx.tmux.runner });
   const viaControl = control ? new TmuxClient(ctx.socket, control) : ctx.tmux;
   const watcherOpts: FleetWatcherOptions = {
     sink: store,
     tmux: control ? { observe: (t) => control.observe(t), capturePane: (n, h) => viaControl.capturePane(n, h) } : ctx.tmux,
-    ...(control ? { events: control, pollMs: 5000 } : {}),
+    ...(control ? { events: control, pollMs: RECONCILE_MS } : {}),
     paths: ctx.paths,
     rosterPath: ctx.rosterPath,
     roster: ctx.roster,
@@ -211,9 +221,12 @@ export async function runCockpit(opts: CockpitOptions): Promise<number> {
         what: 'fleet top',
         // Plan from what the watcher already holds (no list-panes, no file reads per tick); a plan
         // that would act is redone from a fresh observation (src/lifecycle/supervise.ts).
+        // With a control connection the last observation is current however old: every session change,
+        // death, respawn or output re-lists at once, so only the reconcile period bounds its age.
         observation: (now) => {
           const o = w.lastObservation();
-          return o && now - o.at < SUPERVISE_EVERY_MS ? o : null;
+          const fresh = control?.connected ? RECONCILE_MS + SUPERVISE_EVERY_MS : SUPERVISE_EVERY_MS;
+          return o && now - o.at < fresh ? o : null;
         },
         files: () => w.agentFiles(),
       });
@@ -260,13 +273,17 @@ export async function runCockpit(opts: CockpitOptions): Promise<number> {
   // First frame first: roster rows + one observation; then everything slow (the control connection,
   // chokidar, 500 transcript scans, the supervisor) starts behind it.
   const obs0 = await firstObs;
+  startupMark(obs0 ? 'observed' : 'observation late');
   store.dispatch({ type: 'roster', roster: ctx.roster }, ...(obs0 ? [{ type: 'tmux' as const, obs: obs0 }] : []));
   term.enter();
   mount();
   if (control) void control.connect();
   watcher.start();
   stdout.on('resize', onResize);
-  timers.push(setInterval(() => store.dispatch({ type: 'toast-expire', now: Date.now(), ttlMs: TOAST_TTL_MS }), 1000));
+  // Only with toasts on screen: an idle cockpit dispatches nothing.
+  timers.push(setInterval(() => {
+    if (store.getState().ui.toasts.length > 0) store.dispatch({ type: 'toast-expire', now: Date.now(), ttlMs: TOAST_TTL_MS });
+  }, 1000));
   if (supervisor) {
     // not on the start-up path: the first pass waits until the grid is up and the watcher has observed
     const first = setTimeout(() => void superviseTick(), 1000);

@@ -50,7 +50,7 @@ export function demoSocketName(pid = process.pid): string {
   return `fleet-demo-${pid}-${randomBytes(4).toString('hex')}`;
 }
 
-/** dist/standin.js: beside the bundle (dist/fleet.js) or, from the sources, in the repo's dist/. */
+/** dist/standin.js: beside the bundle (dist/fleet.cjs) or, from the sources, in the repo's dist/. */
 export function findStandin(): string {
   const here = path.dirname(fileURLToPath(import.meta.url));
   const candidates = [path.join(here, 'standin.js'), path.resolve(here, '..', '..', 'dist', 'standin.js')];

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { runVerb, withGlobals, type CommonOptions } from '../common.js';
-import { loadCockpit } from '../../cockpit/load.js';
+import { loadCockpit, prepareCockpit } from '../../cockpit/load.js';
 import { runDemo } from './demo.js';
 
 interface TopOptions extends CommonOptions {
@@ -17,8 +17,10 @@ export function register(program: Command): void {
         // `fleet top --demo` is `fleet demo`: the same setup, signal handling and cleanup.
         if (o.demo) return runDemo({ headless: false, readOnly: o.readOnly ?? false, json: false });
         // React and Ink load only here, so every other verb starts fast.
+        const globals = { socket: o.socket, roster: o.roster, stateDir: o.stateDir };
+        const prepared = prepareCockpit(globals); // the first list-panes runs while the chunk below compiles
         const runCockpit = await loadCockpit();
-        const code = await runCockpit({ globals: { socket: o.socket, roster: o.roster, stateDir: o.stateDir }, readOnly: o.readOnly ?? false });
+        const code = await runCockpit({ globals, readOnly: o.readOnly ?? false, prepared });
         // Work still in flight (a broadcast the operator quit during) must not hold the shell with an
         // invisible process: the ledger records where it stood and the next fleet command finishes it.
         setTimeout(() => process.exit(code), 500).unref();

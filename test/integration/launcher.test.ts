@@ -1,0 +1,67 @@
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FLEET_BIN, tempDir } from '../helpers/tmux.js';
+
+/** bin/fleet.js: a shell-and-JavaScript launcher with V8 flags and a V8 code cache (docs/BENCH.md). */
+function run(args: string[], env: Record<string, string>, direct = true): { code: number | null; stdout: string; stderr: string } {
+  const r = direct
+    ? spawnSync(FLEET_BIN, args, { env: { ...process.env, ...env }, encoding: 'utf8' })
+    : spawnSync(process.execPath, [FLEET_BIN, ...args], { env: { ...process.env, ...env }, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+const caches = (dir: string): string[] => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.v8')).sort() : []);
+
+describe('bin/fleet.js launcher', () => {
+  it('runs as a command (through its shell line, with the memory flags) and as `node bin/fleet.js`', () => {
+    const cache = path.join(tempDir(), 'cc');
+    const direct = run(['--version'], { FLEET_CODE_CACHE: cache });
+    expect(direct.code, direct.stderr).toBe(0);
+    expect(direct.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    const viaNode = run(['--version'], { FLEET_CODE_CACHE: cache }, false);
+    expect(viaNode.code, viaNode.stderr).toBe(0);
+    expect(viaNode.stdout).toBe(direct.stdout);
+    // A cache file's name carries a hash of node's flags: run as a command node really got the memory flags,
+    // run as `node bin/fleet.js` none — two caches, neither rejecting the other's.
+    const hash = (flags: string): string => createHash('sha1').update(flags).digest('hex').slice(0, 8);
+    expect(caches(cache).map((f) => f.split('-')[3]).sort()).toEqual([hash('--max-semi-space-size=2 --single-threaded-gc'), hash('')].sort());
+    // Exit codes pass through the exec: a configuration error is still 2.
+    const bad = run(['ls', '--roster', path.join(cache, 'missing.yaml')], { FLEET_CODE_CACHE: cache });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/no roster at/);
+  });
+
+  it('code cache: written once, reused untouched, a corrupt one refused by V8 and rewritten, an unsafe dir ignored, 0 turns it off', () => {
+    const base = tempDir();
+    const cache = path.join(base, 'cc');
+    expect(run(['--version'], { FLEET_CODE_CACHE: cache }).code).toBe(0);
+    const [file] = caches(cache);
+    expect(file).toMatch(/^cli-v\d+\.\d+\.\d+-\w+-[0-9a-f]{8}-\d+-\d+\.v8$/);
+    const full = path.join(cache, file!);
+    expect(fs.statSync(cache).mode & 0o777).toBe(0o700);
+    expect(fs.statSync(full).mode & 0o777).toBe(0o600);
+    const first = fs.statSync(full).mtimeMs;
+    expect(run(['--version'], { FLEET_CODE_CACHE: cache }).code).toBe(0);
+    expect(fs.statSync(full).mtimeMs).toBe(first); // accepted: not written again
+
+    // Garbage where the cache was: V8 refuses it, the command still works, the cache is rewritten.
+    fs.writeFileSync(full, Buffer.alloc(4096, 0x41), { mode: 0o600 });
+    const r = run(['--version'], { FLEET_CODE_CACHE: cache });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(fs.readFileSync(full).subarray(0, 16).equals(Buffer.alloc(16, 0x41))).toBe(false);
+
+    // A directory others may write to is not used at all (nothing read, nothing written).
+    const open = path.join(base, 'open');
+    fs.mkdirSync(open, { mode: 0o777 });
+    fs.chmodSync(open, 0o777);
+    expect(run(['--version'], { FLEET_CODE_CACHE: open }).code).toBe(0);
+    expect(caches(open)).toEqual([]);
+
+    const off = path.join(base, 'off');
+    expect(run(['--version'], { FLEET_CODE_CACHE: '0', XDG_CACHE_HOME: off, HOME: off }).code).toBe(0);
+    expect(fs.existsSync(off)).toBe(false);
+  });
+});
