@@ -25,6 +25,8 @@ export interface CockpitResult {
   transcriptToScreen: Dist;
   idle: WindowResult;
   busy: WindowResult | null;
+  /** The same writers also printing a line to their panes each second (reference; null when not measured). */
+  busyPrinting: WindowResult | null;
   rssMb: number | null;
 }
 
@@ -48,13 +50,17 @@ async function until(ctl: ControlClient, ok: (s: string) => boolean, timeoutMs: 
 export async function measureCockpit(
   f: SynthFleet,
   ctl: ControlClient,
-  o: { fleetBin: string; nodeArgs?: string | undefined; serverPid: number; windowMs: number; source: 'control' | 'poll'; keySamples: number; writeSamples: number; busyPhase?: () => Promise<() => Promise<void>> },
+  o: { fleetBin: string; nodeArgs?: string | undefined; serverPid: number; windowMs: number; source: 'control' | 'poll'; keySamples: number; writeSamples: number; busyPhase?: (print: boolean) => Promise<() => Promise<void>>; busyPrinting?: boolean },
 ): Promise<CockpitResult> {
   const n = f.names.length;
   const errFile = path.join(f.root, `top-${n}.stderr`);
+  // Appended to by every start at this N: only what this start wrote counts.
+  const errFrom = fs.existsSync(errFile) ? fs.statSync(errFile).size : 0;
   const launcher = o.nodeArgs ? `${shq(process.execPath)} ${o.nodeArgs} ${shq(o.fleetBin)}` : shq(o.fleetBin);
   const cmd = `exec ${launcher} top --socket ${shq(f.socket)} --roster ${shq(f.roster)} --state-dir ${shq(f.stateDir)} 2>>${shq(errFile)}`;
-  const env = ['-e', `CLAUDE_CONFIG_DIR=${f.claudeHome}`, '-e', 'FLEET_BENCH_FIRST_FRAME=1', '-e', 'TERM=xterm-256color', '-e', `FLEET_TMUX_SOURCE=${o.source}`, '-e', `PATH=${path.dirname(process.execPath)}:${process.env.PATH ?? ''}`];
+  // The launcher's V8 code cache lives in the bench's temp dir: the first start of a run compiles and saves
+  // it (as the first start after a build does), every later one loads it.
+  const env = ['-e', `FLEET_CODE_CACHE=${path.join(f.root, 'code-cache')}`, '-e', `CLAUDE_CONFIG_DIR=${f.claudeHome}`, '-e', 'FLEET_BENCH_FIRST_FRAME=1', '-e', 'TERM=xterm-256color', '-e', `FLEET_TMUX_SOURCE=${o.source}`, '-e', `PATH=${path.dirname(process.execPath)}:${process.env.PATH ?? ''}`];
   const t0 = performance.now();
   const r = await ctl.run(['new-session', '-d', '-s', TOP_SESSION, '-x', '200', '-y', '60', ...env, cmd]);
   if (r.exitCode !== 0) throw new Error(`cannot start fleet top: ${r.stderr.trim()}`);
@@ -62,9 +68,12 @@ export async function measureCockpit(
     const header = /fleet fleet-bench-\S+ .*│ (\d+) agents/;
     const first = await until(ctl, (s) => header.test(s), 20_000, 'the first frame');
     const full = await until(ctl, (s) => Number(header.exec(s)?.[1] ?? -1) >= n, 30_000, `${n} agents in the header`);
-    const selfMs = /first frame after (\d+) ms/.exec(fs.existsSync(errFile) ? fs.readFileSync(errFile, 'utf8') : '')?.[1];
+    const selfMs = /first frame after (\d+) ms/.exec(fs.existsSync(errFile) ? fs.readFileSync(errFile, 'utf8').slice(errFrom) : '')?.[1];
     const panePid = Number((await ctl.run(['display-message', '-p', '-t', `=${TOP_SESSION}:`, '#{pane_pid}'])).stdout.trim());
-    await sleep(5_000); // start-up work (first transcript scan, supervisor's first tick) settles
+    // Start-up work settles first: the first transcript scan of every agent, the supervisor's first passes,
+    // and V8's memory reducer, which runs a few full garbage collections in the first ~10 s after start-up
+    // to shrink the heap. The idle budget is about a cockpit that has been running, not one starting.
+    await sleep(15_000);
     const nodePid = [panePid, ...descendants(panePid)].find((p) => fs.existsSync(`/proc/${p}/comm`) && fs.readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'node') ?? panePid;
     // Idle first: nothing changes (transcripts are hours old), so nothing on screen should either.
     const idle = await measureWindow(nodePid, o.serverPid, o.windowMs);
@@ -83,6 +92,9 @@ export async function measureCockpit(
     // transcript write → the row shows busy. Agents the busy phase never touches (index % 10 != 0).
     const writes: number[] = [];
     const picks = f.names.filter((_, i) => i % 10 === 5).slice(0, o.writeSamples);
+    // The selection may sit on a row far down the grid (it follows its agent when the rows re-sort as
+    // the first transcript scans land); the busy rows sort to the top, so show the top.
+    await ctl.run(['send-keys', '-t', `=${TOP_SESSION}:`, 'g']);
     for (const name of picks) {
       const row = new RegExp(`^\\s*(?:● )?${name}\\b.*\\bbusy\\b`, 'm');
       // Start from a row that is not busy (a fresh fleet's first records are < 8 s old).
@@ -94,16 +106,20 @@ export async function measureCockpit(
       writes.push(w1 - w0);
     }
 
-    let busy: WindowResult | null = null;
-    if (o.busyPhase) {
-      const undo = await o.busyPhase();
+    // Busy: writers appending to their transcripts (the budget's case), then — for reference — the same
+    // writers also printing to their panes.
+    const busyWindow = async (print: boolean): Promise<WindowResult | null> => {
+      if (!o.busyPhase) return null;
+      const undo = await o.busyPhase(print);
       try {
         await sleep(1_500);
-        busy = await measureWindow(nodePid, o.serverPid, o.windowMs);
+        return await measureWindow(nodePid, o.serverPid, o.windowMs);
       } finally {
         await undo();
       }
-    }
+    };
+    const busy = await busyWindow(false);
+    const busyPrinting = o.busyPrinting ? await busyWindow(true) : null;
     return {
       firstFrameMs: first - t0,
       firstFrameSelfMs: selfMs ? Number(selfMs) : null,
@@ -112,6 +128,7 @@ export async function measureCockpit(
       transcriptToScreen: dist(writes),
       idle,
       busy,
+      busyPrinting,
       rssMb: busy?.rssMb ?? idle.rssMb,
     };
   } finally {

@@ -10,7 +10,7 @@ import { shq } from './report.js';
 
 /**
  * A synthetic fleet on a private socket: N cheap sessions, each a tiny Claude-shaped transcript writer
- * (idle: one record then a long sleep; busy: one record and one line of pane output per second),
+ * (idle: one record then a long sleep; busy: one record per second, optionally a line of pane output too),
  * a temp roster naming them, a temp state dir and CLAUDE_CONFIG_DIR. `cleanup()` removes all of it.
  */
 export interface SynthFleet {
@@ -25,8 +25,8 @@ export interface SynthFleet {
   grow(n: number): Promise<void>;
   /** Waits for these agents' transcripts and sets their mtime hours back: an idle fleet with stable ages. */
   backdate(names: readonly string[]): Promise<void>;
-  /** Respawns these agents' panes as busy writers (true) or back to idle (false). */
-  setBusy(names: readonly string[], busy: boolean): Promise<void>;
+  /** Respawns these agents' panes as busy writers (true; `print`: also a line of pane output a second) or back to idle (false). */
+  setBusy(names: readonly string[], busy: boolean, print?: boolean): Promise<void>;
   transcriptOf(name: string): string;
   cleanup(): void;
 }
@@ -39,11 +39,13 @@ const IDLE_SH = `f="$1"; mkdir -p "$(dirname "$f")"
 [ -f "$f" ] || printf '{"type":"user","sessionId":"%s","message":{"role":"user","content":"start"}}\\n{"type":"assistant","sessionId":"%s","message":{"role":"assistant","stop_reason":"end_turn","content":[{"type":"text","text":"done"}]}}\\n' "$2" "$2" >> "$f"
 exec sleep 2147483647
 `;
+// A busy agent appends one record a second; with a third argument 1 it also prints a line to its pane
+// (as a real agent's UI does), which costs the tmux server far more than fleet (docs/BENCH.md).
 const BUSY_SH = `f="$1"; i=0; mkdir -p "$(dirname "$f")"
 while :; do
   i=$((i+1))
   printf '{"type":"assistant","sessionId":"%s","message":{"role":"assistant","content":[{"type":"text","text":"step %d"}]}}\\n' "$2" "$i" >> "$f"
-  echo "step $i"
+  [ "$3" = 1 ] && echo "step $i"
   sleep 1
 done
 `;
@@ -65,8 +67,8 @@ export function createSynthFleet(socket = `fleet-bench-${process.pid}`): SynthFl
 
   const cwd = (name: string): string => path.join(root, 'work', name);
   const transcriptOf = (name: string): string => path.join(claudeHome, 'projects', claudeSlug(cwd(name)), `${uuids.get(name)}.jsonl`);
-  const cmd = (name: string, kind: 'idle' | 'busy'): string =>
-    `sh ${shq(path.join(root, `${kind}.sh`))} ${shq(transcriptOf(name))} ${uuids.get(name)}`;
+  const cmd = (name: string, kind: 'idle' | 'busy', print = false): string =>
+    `sh ${shq(path.join(root, `${kind}.sh`))} ${shq(transcriptOf(name))} ${uuids.get(name)}${print ? ' 1' : ''}`;
 
   const writeRoster = (): void => {
     const lines = ['version: 1', `tmux: { socket: ${socket} }`, 'agents:'];
@@ -120,8 +122,8 @@ export function createSynthFleet(socket = `fleet-bench-${process.pid}`): SynthFl
         fs.utimesSync(transcriptOf(n), past, past);
       }
     },
-    async setBusy(which, busy) {
-      await chained(which.map((n) => ['respawn-pane', '-k', '-t', `=${n}:`, cmd(n, busy ? 'busy' : 'idle')]));
+    async setBusy(which, busy, print = false) {
+      await chained(which.map((n) => ['respawn-pane', '-k', '-t', `=${n}:`, cmd(n, busy ? 'busy' : 'idle', print)]));
     },
     cleanup() {
       try {
