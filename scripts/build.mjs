@@ -83,6 +83,22 @@ await build({
   plugins: [noTopLevelAwait],
 });
 
+// esbuild escapes non-ASCII characters in strings and identifiers but not in regular expression literals
+// (fleet's screen patterns hold box-drawing characters). One such character makes V8 hold the whole
+// source as a two-byte string: 2.9 MB instead of 1.4 MB, resident for the process's life. Escape them
+// (\uXXXX means the same code unit in a regex, a string or a template's cooked value), then make sure the
+// bundle is ASCII. (Source-map columns after an escaped character on its line shift by a few.)
+{
+  const file = new URL('../dist/fleet.cjs', import.meta.url);
+  const src = fs.readFileSync(file, 'utf8');
+  const ascii = src.replace(/[^\x00-\x7f]/g, (c, at) => {
+    if (src[at - 1] === '\\') throw new Error(`build: an escaped non-ASCII character at ${at} in dist/fleet.cjs; escape it in the source`);
+    return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  });
+  if (/[^\x00-\x7f]/.test(ascii)) throw new Error('build: dist/fleet.cjs is not ASCII');
+  fs.writeFileSync(file, ascii);
+}
+
 await build({
   ...common,
   entryPoints: { standin: 'src/standin/main.ts' },

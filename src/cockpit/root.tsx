@@ -278,7 +278,13 @@ export async function runCockpit(opts: CockpitOptions): Promise<number> {
   term.enter();
   mount();
   if (control) void control.connect();
-  watcher.start();
+  try {
+    watcher.start();
+  } catch (e) {
+    // The screen is already ours: leave through the same restore and clean-up as any other error,
+    // never with the terminal in the alternate screen and the watchers still running.
+    finish({ kind: 'error', error: e });
+  }
   stdout.on('resize', onResize);
   // Only with toasts on screen: an idle cockpit dispatches nothing.
   timers.push(setInterval(() => {

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { AgentSpec, TranscriptObs } from '../domain/types.js';
-import { agentEnv } from '../runtimes/env.js';
 import { transcriptAdapterFor, type TranscriptAdapter } from '../runtimes/index.js';
 import type { Env } from '../runtimes/types.js';
 import { createDirWatch, type FileEvent } from './dir-watch.js';
@@ -269,11 +268,14 @@ export function createTranscriptWatcher(opts: TranscriptWatcherOptions): Transcr
           agents.delete(name);
         }
       }
+      // One copy of the base environment for all agents: each agent's env is its roster `env:` over it (by
+      // prototype; adapters only read keys). A copy per agent was ≈ 60 fresh strings each — 2 MB at 500.
+      const base: Env = { ...(opts.baseEnv ?? process.env) }; // not frozen: a frozen key could not be overridden below
       for (const s of specs) {
         if (agents.has(s.name)) continue;
         const adapter = transcriptAdapterFor(s.runtime);
         if (!adapter) continue;
-        const env = agentEnv(s, opts.baseEnv);
+        const env: Env = Object.assign(Object.create(base) as Env, s.env);
         const a: Agent = {
           spec: s, key: JSON.stringify(s), env, adapter, dirs: adapter.transcriptDirs(s, env).map((d) => path.resolve(d)),
           obs: undefined, sig: '', sessionMtime: 0, dirty: new Set(), full: true, timer: null, running: null, gone: false,

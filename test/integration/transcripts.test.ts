@@ -37,6 +37,23 @@ function start(baseEnv: NodeJS.ProcessEnv): { w: TranscriptWatcher; seen: Map<st
 }
 
 describe('transcript watcher (real chokidar, real files)', () => {
+  it("an agent's roster env overrides the same key in fleet's own environment (CLAUDE_CONFIG_DIR in both)", async () => {
+    const root = tempDir();
+    const cwd = path.join(root, 'proj');
+    fs.mkdirSync(cwd);
+    const mine = path.join(root, 'agent-claude');
+    const env = { ...process.env, CLAUDE_CONFIG_DIR: path.join(root, 'fleet-claude') };
+    const dir = claudeProjectDir(cwd, { CLAUDE_CONFIG_DIR: mine });
+    fs.mkdirSync(dir, { recursive: true });
+    const s1 = path.join(dir, 'sess-1.jsonl');
+    fs.writeFileSync(s1, rec({ type: 'user', message: { content: 'task' } }));
+    const { w, seen } = start(env);
+    w.setAgents([spec('a1', cwd, { env: { CLAUDE_CONFIG_DIR: mine } }), spec('a2', cwd)]);
+    await waitFor(() => seen.get('a1')?.sessionFile === s1, { what: "a1's transcript under its own CLAUDE_CONFIG_DIR" });
+    await waitFor(() => seen.has('a2'), { what: 'a2 scanned' });
+    expect(seen.get('a2')?.sessionFile).toBeNull(); // a2 uses fleet's CLAUDE_CONFIG_DIR, where nothing is
+  });
+
   it('the background rescan repairs what no event reported: quick checks skip the unchanged, see the session file move', async () => {
     const root = tempDir();
     const cwd = path.join(root, 'proj');
