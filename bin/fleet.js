@@ -11,9 +11,11 @@
 // It runs the production bundle dist/fleet.cjs (npm run build) through a V8 code cache: the first run after a
 // build compiles the bundle and saves V8's compiled code; later runs load that instead of parsing and
 // compiling ≈ 1.4 MB of JavaScript again (Node 20 has no compile cache for ES modules; docs/BENCH.md
-// "Start-up"). The cache lives in $FLEET_CODE_CACHE, else $XDG_CACHE_HOME/fleet, else ~/.cache/fleet (a
-// directory of ours, 0700, not writable by others, or it is not used); FLEET_CODE_CACHE=0 turns it off.
-// V8 itself refuses a cache made by another build, Node or flag set, and the file name carries all three.
+// "Start-up"). The cache lives in the state dir, `code-cache/` (found as the CLI finds it: --state-dir,
+// $FLEET_STATE_DIR, $XDG_STATE_HOME/fleet, ~/.local/state/fleet), and only once that dir exists and is ours
+// and private — fleet writes nowhere else; the demo, which must leave nothing behind, uses none.
+// $FLEET_CODE_CACHE names another directory (0700, ours); FLEET_CODE_CACHE=0 turns it off. V8 itself
+// refuses a cache made by another build, Node or flag set, and the file name carries all three.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -33,24 +35,47 @@ try {
   process.exit(1);
 }
 
-/** Our own directory, not writable by others (the same rule as the state dir), or null. */
-function cacheDir() {
+/** A directory of ours that others cannot write to. */
+function private_(dir) {
+  const st = fs.statSync(dir);
+  return st.isDirectory() && (typeof process.getuid !== 'function' || st.uid === process.getuid()) && (st.mode & 0o022) === 0;
+}
+
+/** The state dir exactly as the CLI resolves it (src/state/paths.ts), from the command line and environment. */
+function stateDir(argv) {
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--') break;
+    if (argv[i] === '--state-dir' && argv[i + 1] !== undefined) return path.resolve(argv[i + 1]);
+    if (argv[i].startsWith('--state-dir=')) return path.resolve(argv[i].slice('--state-dir='.length));
+  }
+  if (process.env.FLEET_STATE_DIR) return path.resolve(process.env.FLEET_STATE_DIR);
+  return path.join(process.env.XDG_STATE_HOME || path.join(process.env.HOME || os.homedir(), '.local', 'state'), 'fleet');
+}
+
+/** Where the code cache goes, or null (no cache). */
+function cacheDir(argv) {
   const set = process.env.FLEET_CODE_CACHE;
   if (set === '0') return null;
-  const dir = set || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'fleet');
   try {
+    let dir;
+    if (set) {
+      dir = set;
+    } else {
+      if (argv[0] === 'demo' || (argv[0] === 'top' && argv.includes('--demo'))) return null;
+      const state = stateDir(argv);
+      if (!private_(state)) return null;
+      dir = path.join(state, 'code-cache');
+    }
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const st = fs.statSync(dir);
-    if (!st.isDirectory() || (typeof process.getuid === 'function' && st.uid !== process.getuid()) || (st.mode & 0o022) !== 0) return null;
-    return dir;
+    return private_(dir) ? dir : null;
   } catch {
-    return null;
+    return null; // no state dir yet, not ours, unreadable: run without a cache
   }
 }
 
 // One cache for the cockpit (it covers React and Ink) and one for the other verbs.
 const kind = process.argv[2] === 'top' || process.argv[2] === 'demo' ? 'top' : 'cli';
-const dir = cacheDir();
+const dir = cacheDir(process.argv.slice(2));
 const flags = createHash('sha1').update(process.execArgv.join(' ')).digest('hex').slice(0, 8);
 const prefix = `${kind}-${process.version}-${process.arch}-${flags}-`;
 const file = dir && path.join(dir, `${prefix}${stat.size}-${Math.floor(stat.mtimeMs)}.v8`);

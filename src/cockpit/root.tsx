@@ -229,6 +229,7 @@ export async function runCockpit(opts: CockpitOptions): Promise<number> {
           return o && now - o.at < fresh ? o : null;
         },
         files: () => w.agentFiles(),
+        transcripts: (name) => store.getState().obs.transcripts.get(name),
       });
   const superviseTick = async (): Promise<void> => {
     if (!supervisor || attaching) return;

@@ -113,6 +113,12 @@ export interface SupervisorOptions {
   observation?: (now: number) => TmuxObservation | null;
   /** The agents' state files as someone else keeps them current (chokidar), or null to read them. */
   files?: () => ReadonlyMap<string, AgentFiles> | null;
+  /**
+   * An agent's transcript facts as someone else keeps them current (the cockpit's transcript watcher), or
+   * undefined to scan. Without it an idle fleet of 200 agents fleet woke cost 200 full transcript scans
+   * every tick. Like the observation and files, only used to plan: a plan that would act is redone fresh.
+   */
+  transcripts?: (name: string) => TranscriptObs | undefined;
 }
 
 /**
@@ -152,8 +158,8 @@ export function createSupervisor(ctx: FleetContext, opts: SupervisorOptions = {}
     // no 3 file reads per agent); only when that plan would act is everything read afresh and replanned,
     // so a stale copy can never reap, forget or relaunch anything.
     const reused = opts.observation?.(now) ?? null;
-    let plan = reused ? await planFrom(reused, opts.files?.() ?? null, now) : null;
-    if (plan === null || (plan.actions.length > 0 && reused)) plan = await planFrom(await ctx.tmux.observe(now), null, now);
+    let plan = reused ? await planFrom(reused, opts.files?.() ?? null, now, opts.transcripts) : null;
+    if (plan === null || (plan.actions.length > 0 && reused)) plan = await planFrom(await ctx.tmux.observe(now), null, now, undefined);
     if (plan.error !== undefined) return { ...report, error: plan.error };
     for (const a of plan.actions) {
       if (a.action === 'reap' && (await needsOperator(a.name))) continue;
@@ -166,6 +172,7 @@ export function createSupervisor(ctx: FleetContext, opts: SupervisorOptions = {}
     obs: TmuxObservation,
     known: ReadonlyMap<string, AgentFiles> | null,
     now: number,
+    knownTranscript: ((name: string) => TranscriptObs | undefined) | undefined,
   ): Promise<{ actions: PlannedAction[]; error?: string }> {
     if (obs.server === 'down' && obs.reason !== 'no server') return { actions: [], error: obs.reason };
     const panes = obs.server === 'up' ? obs.panes : new Map<string, PaneObs>();
@@ -177,7 +184,7 @@ export function createSupervisor(ctx: FleetContext, opts: SupervisorOptions = {}
         files.set(spec.name, f);
         const pane = panes.get(spec.name);
         if (spec.managed !== 'external' && !f.stopped && pane && reapCandidate({ pane, files: f, now, attachGraceSecs: ctx.roster.defaults.attachGraceSecs })) {
-          transcripts.set(spec.name, await scanOf(deps, spec));
+          transcripts.set(spec.name, knownTranscript?.(spec.name) ?? (await scanOf(deps, spec)));
         }
       }),
     );

@@ -60,6 +60,22 @@ describe('bin/fleet.js launcher', () => {
     expect(run(['--version'], { FLEET_CODE_CACHE: open }).code).toBe(0);
     expect(caches(open)).toEqual([]);
 
+    // Without FLEET_CODE_CACHE: in the state dir (code-cache/, private), only once that dir exists and is
+    // private — fleet writes nowhere else (test/faults/permissions.test.ts); and never for the demo.
+    const state = path.join(base, 'state');
+    const noCache = { FLEET_CODE_CACHE: '', HOME: path.join(base, 'home'), XDG_STATE_HOME: '', FLEET_STATE_DIR: '' };
+    expect(run(['--version', '--state-dir', state], noCache).code).toBe(0);
+    expect(fs.existsSync(state)).toBe(false); // not created by the launcher
+    fs.mkdirSync(state, { mode: 0o700 });
+    expect(run(['ls', '--state-dir', state, '--roster', path.join(base, 'none.yaml')], noCache).code).toBe(2);
+    expect(caches(path.join(state, 'code-cache'))).toHaveLength(1);
+    expect(fs.statSync(path.join(state, 'code-cache')).mode & 0o777).toBe(0o700);
+    const shared = path.join(base, 'shared-state');
+    fs.mkdirSync(shared);
+    fs.chmodSync(shared, 0o775);
+    expect(run(['--version'], { ...noCache, FLEET_STATE_DIR: shared }).code).toBe(0);
+    expect(fs.existsSync(path.join(shared, 'code-cache'))).toBe(false);
+
     const off = path.join(base, 'off');
     expect(run(['--version'], { FLEET_CODE_CACHE: '0', XDG_CACHE_HOME: off, HOME: off }).code).toBe(0);
     expect(fs.existsSync(off)).toBe(false);

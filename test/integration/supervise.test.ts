@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { claudeProjectDir } from '../../src/runtimes/claude-paths.js';
 import { openContext } from '../../src/context.js';
 import { createSupervisor } from '../../src/lifecycle/index.js';
+import { adapterFor as realAdapterFor } from '../../src/runtimes/index.js';
+import { readAgentFiles } from '../../src/state/files.js';
 import { ExecaTmuxRunner } from '../../src/tmux/runner.js';
 import { makeTestFleet, standinAgents, type TestFleet } from '../helpers/fleet-env.js';
 import { FLEET_BIN, STANDIN, tmux, waitFor } from '../helpers/tmux.js';
@@ -126,6 +128,35 @@ describe('fleet supervise', () => {
     expect(r2.actions).toEqual([]);
     expect(runner.spawned).toBeGreaterThan(before);
     expect(fs.existsSync(wakeFile(f, 'a1'))).toBe(true);
+    expect(sessions(f)).toContain('a1');
+    stale.release();
+  });
+
+  it("inside the cockpit it plans from the watcher's transcript facts (no scan), and stale ones never reap", async () => {
+    const f = makeTestFleet();
+    f.writeRoster(`version: 1\nagents:\n${standinAgents(f, ['a1'])}`);
+    expect((await f.fleet(['wake', 'a1'])).code).toBe(0); // fleet-woken: a reap candidate every tick
+    const ctx = openContext({ socket: f.socket, roster: f.roster, stateDir: f.stateDir, runner: new ExecaTmuxRunner(f.socket) });
+    const fresh = await ctx.tmux.observe();
+    let scans = 0;
+    const adapterFor: typeof realAdapterFor = (rt) => {
+      const a = realAdapterFor(rt);
+      return a && { ...a, scan: (...args: Parameters<typeof a.scan>) => (scans++, a.scan(...args)) };
+    };
+    const real = await realAdapterFor('claude')!.scan(ctx.roster.agents[0]!, { ...process.env, ...f.env });
+    expect(real.lastActivityMs).not.toBeNull();
+    // Current facts: nothing to do, and not one transcript scan.
+    const reuse = createSupervisor(ctx, { what: 'test', deps: { adapterFor }, observation: () => fresh, files: () => null, transcripts: () => real });
+    expect(await reuse.tick()).toMatchObject({ supervisor: true, actions: [] });
+    expect(scans).toBe(0);
+    reuse.release();
+    // Stale facts saying a1 has been idle for ten hours would reap it: replanned from fresh scans, nothing happens.
+    const old = Date.now() - 10 * 3600_000;
+    const files = readAgentFiles(ctx.paths, 'a1');
+    const staleFiles = new Map([['a1', { ...files, wake: { ...files.wake!, wokenAt: old } }]]); // woken ten hours ago
+    const stale = createSupervisor(ctx, { what: 'test', deps: { adapterFor }, observation: () => fresh, files: () => staleFiles, transcripts: () => ({ ...real, lastActivityMs: old, turnOpen: false }) });
+    expect((await stale.tick()).actions).toEqual([]);
+    expect(scans).toBeGreaterThan(0);
     expect(sessions(f)).toContain('a1');
     stale.release();
   });
