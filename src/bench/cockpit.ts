@@ -61,6 +61,9 @@ export async function measureCockpit(
   // The launcher's V8 code cache lives in the bench's temp dir: the first start of a run compiles and saves
   // it (as the first start after a build does), every later one loads it.
   const env = ['-e', `FLEET_CODE_CACHE=${path.join(f.root, 'code-cache')}`, '-e', `CLAUDE_CONFIG_DIR=${f.claudeHome}`, '-e', 'FLEET_BENCH_FIRST_FRAME=1', '-e', 'TERM=xterm-256color', '-e', `FLEET_TMUX_SOURCE=${o.source}`, '-e', `PATH=${path.dirname(process.execPath)}:${process.env.PATH ?? ''}`];
+  // Start on a settled machine: the phase before may have just respawned 50 panes or quit a cockpit, and
+  // an operator does not start fleet top in the same instant (the self-reported figure showed +60–90 ms).
+  await sleep(2_000);
   const t0 = performance.now();
   const r = await ctl.run(['new-session', '-d', '-s', TOP_SESSION, '-x', '200', '-y', '60', ...env, cmd]);
   if (r.exitCode !== 0) throw new Error(`cannot start fleet top: ${r.stderr.trim()}`);
