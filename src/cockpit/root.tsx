@@ -196,7 +196,8 @@ export async function runCockpit(opts: CockpitOptions): Promise<number> {
   const watcherOpts: FleetWatcherOptions = {
     sink: store,
     tmux: control ? { observe: (t) => control.observe(t), capturePane: (n, h) => viaControl.capturePane(n, h) } : ctx.tmux,
-    ...(control ? { events: control, pollMs: RECONCILE_MS } : {}),
+    // While the connection is down no event comes: poll every second until it is back.
+    ...(control ? { events: control, pollMs: () => (control.connected ? RECONCILE_MS : 1000) } : {}),
     paths: ctx.paths,
     rosterPath: ctx.rosterPath,
     roster: ctx.roster,

@@ -44,7 +44,8 @@ export interface FleetWatcherOptions {
   screens?: ScreenCheckerLike;
   /** The agent whose pane the preview shows, or null when the preview is closed. */
   previewTarget?: () => string | null;
-  pollMs?: number;
+  /** list-panes interval; a function is read before every wait (the cockpit: slow while control mode is connected). */
+  pollMs?: number | (() => number);
   /**
    * Push events from a tmux control-mode connection (src/tmux/control.ts): each one triggers a poll
    * (debounced), so sessions appearing, dying or printing show at once while `pollMs` becomes a slow reconcile.

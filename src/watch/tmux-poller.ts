@@ -4,7 +4,11 @@ export interface TmuxPollerOptions {
   /** ONE call for the whole server (TmuxClient.observe or the control-mode client). */
   observe(now: number): Promise<TmuxObservation>;
   onObservation(obs: TmuxObservation): void;
-  intervalMs?: number;
+  /**
+   * Delay between polls while the server answers. A function is read before every wait: with a control-mode
+   * connection the cockpit polls only as a slow reconcile while connected, every second while not.
+   */
+  intervalMs?: number | (() => number);
   /** Longest wait between polls while the server is down or erroring. */
   maxBackoffMs?: number;
   now?: () => number;
@@ -23,10 +27,13 @@ export interface TmuxPoller {
 
 /**
  * The tmux poller (k9s-style): one observe() per tick, never two at once, exponential back-off while
- * the server is down or the call fails, and back to the normal interval as soon as it answers.
+ * the server is down or the call fails, and back to the normal interval as soon as it answers. Every
+ * poll, also one asked for with pollNow() (an event), re-arms the timer from its end with the current
+ * interval.
  */
 export function createTmuxPoller(o: TmuxPollerOptions): TmuxPoller {
-  const interval = o.intervalMs ?? 1000;
+  const intervalOpt = o.intervalMs ?? 1000;
+  const interval = (): number => (typeof intervalOpt === 'function' ? intervalOpt() : intervalOpt);
   const maxBackoff = o.maxBackoffMs ?? 8000;
   const now = o.now ?? Date.now;
   let timer: ReturnType<typeof setTimeout> | null = null;
@@ -35,13 +42,17 @@ export function createTmuxPoller(o: TmuxPollerOptions): TmuxPoller {
   let inFlight = false;
   let polls = 0;
   let skipped = 0;
-  let delay = interval;
+  let delay = interval();
+  let up = true;
 
   const schedule = (): void => {
-    if (!running) return;
+    if (!running || stopped) return;
+    if (timer) clearTimeout(timer);
+    // While the server answers, the interval as it is now (it may have changed since the last poll).
+    if (up) delay = interval();
     timer = setTimeout(() => {
       timer = null;
-      void pollNow().finally(schedule);
+      void pollNow();
     }, delay);
     timer.unref?.();
   };
@@ -60,10 +71,12 @@ export function createTmuxPoller(o: TmuxPollerOptions): TmuxPoller {
       } catch (e) {
         obs = { server: 'down', at: now(), reason: e instanceof Error ? e.message : String(e) };
       }
-      delay = obs.server === 'up' ? interval : Math.min(maxBackoff, Math.max(interval, delay * 2));
+      up = obs.server === 'up';
+      delay = up ? interval() : Math.min(maxBackoff, Math.max(Math.min(interval(), maxBackoff), delay * 2));
       if (!stopped) o.onObservation(obs);
     } finally {
       inFlight = false;
+      schedule();
     }
   }
 
@@ -71,7 +84,7 @@ export function createTmuxPoller(o: TmuxPollerOptions): TmuxPoller {
     start() {
       if (running) return;
       running = true;
-      void pollNow().finally(schedule);
+      void pollNow();
     },
     stop() {
       running = false;

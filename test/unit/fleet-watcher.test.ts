@@ -60,6 +60,29 @@ describe('tmux poller', () => {
   });
 });
 
+describe('tmux poller with a changing interval (control mode: a slow reconcile while connected)', () => {
+  it('re-reads the interval before every wait, and a poll asked for by an event re-arms the timer', async () => {
+    let connected = true;
+    const at: number[] = [];
+    const t0 = Date.now();
+    const p = createTmuxPoller({ intervalMs: () => (connected ? 60_000 : 50), observe: async () => up(['a']), onObservation: () => at.push(Date.now() - t0) });
+    p.start();
+    await waitFor(() => at.length === 1, { what: 'the first poll' });
+    expect(p.delayMs).toBe(60_000); // connected: the next poll is a minute away
+    // The connection drops: its event asks for a poll, which re-arms the timer with the new interval.
+    connected = false;
+    await p.pollNow();
+    expect(p.delayMs).toBe(50);
+    await waitFor(() => at.length >= 5, { timeoutMs: 5_000, what: 'polls every 50 ms while not connected' });
+    connected = true;
+    await waitFor(() => p.delayMs === 60_000, { timeoutMs: 5_000, what: 'back to the reconcile once connected' });
+    const n = at.length;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(at.length).toBe(n);
+    p.stop();
+  });
+});
+
 describe('fleet watcher', () => {
   let w: FleetWatcher | null = null;
   afterEach(async () => {
