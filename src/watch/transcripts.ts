@@ -12,7 +12,7 @@ import { createDirWatch, type FileEvent } from './dir-watch.js';
  * - A new session file (a reset), a deleted file or a re-created dir: one full adapter scan of that agent.
  * - Per-agent debounce (default 75 ms) and one update in flight per agent: bursts never make a busy loop.
  * - A slow background rescan (one agent at a time) repairs anything an event missed. Most of its visits are a
- *   quick check — three synchronous stats (the watched dirs, the session file) against what they were before
+ *   quick check — a few synchronous stats (the watched dirs, the session file) against what they were after
  *   the last full scan — and scan only on a difference; every fifth pass scans every agent fully (a file deep
  *   in a nested dir does not move its parent's mtime). An idle fleet then costs a few stats a second instead
  *   of a dozen thread-pool round trips per agent.
@@ -45,7 +45,7 @@ interface Agent {
   adapter: TranscriptAdapter;
   dirs: string[];
   obs: TranscriptObs | undefined;
-  /** The quick-check signature taken just before the last full scan ('' before the first). */
+  /** The quick-check signature taken right after the last full scan ('' when none is valid yet). */
   sig: string;
   sessionMtime: number;
   dirty: Set<string>;
