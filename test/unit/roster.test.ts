@@ -25,10 +25,8 @@ function one(text: string, field?: string): Problem {
 }
 const agent = (name: string, extra = ''): string => `version: 1\nagents:\n  - name: ${name}\n    cwd: /work\n${extra}`;
 
-describe('parseRoster: a good roster', () => {
-  it('parses the DESIGN §3 example, expands ~ and fills defaults', () => {
-    const r = parseRoster(
-      `version: 1
+/** The DESIGN §3 example roster (parsed both ways below). */
+const DESIGN_EXAMPLE = `version: 1
 tmux: { socket: myfleet }
 defaults: { runtime: codex, cwd: ~/src, idleSecs: 60 }
 agents:
@@ -44,7 +42,12 @@ agents:
     managed: external
   - name: r-2
     cwd: rel
-`,
+`;
+
+describe('parseRoster: a good roster', () => {
+  it('parses the DESIGN §3 example, expands ~ and fills defaults', () => {
+    const r = parseRoster(
+      DESIGN_EXAMPLE,
       opts,
     );
     if (!r.ok) throw new Error(r.problems.map(formatProblem).join('\n'));
@@ -263,23 +266,7 @@ describe('parseRoster: the YAML fast path (the `fleet top` first-frame budget)',
     return lines.join('\n') + '\n';
   };
   const valid: Array<[string, typeof opts | typeof anyDir]> = [
-    [`version: 1
-tmux: { socket: myfleet }
-defaults: { runtime: codex, cwd: ~/src, idleSecs: 60 }
-agents:
-  - name: coder0
-    runtime: claude
-    cwd: /work/app
-    class: implementer
-    tags: [api]
-    command: claude --model opus
-    reset: /clear
-    kickstart: "Read TASKS.md"
-    env: { CLAUDE_CONFIG_DIR: ~/.claude-work, PORT: "8080" }
-    managed: external
-  - name: r-2
-    cwd: rel
-`, opts],
+    [DESIGN_EXAMPLE, opts],
     ['version: 1\n', opts],
     ['version: 1\nagents:\n', opts],
     ['version: 1\nagents: []\n', opts],
