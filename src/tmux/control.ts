@@ -223,6 +223,9 @@ export class ControlClient implements TmuxRunner {
       };
       proc.stdout?.setEncoding('utf8');
       proc.stdout?.on('data', (chunk: string) => {
+        // Output can still arrive after this process's exit event (a child holding the pipe, or buffered
+        // data read late): it belongs to a connection already lost, so it must not mark us ready again.
+        if (this.#proc !== proc) return;
         for (const m of parser.push(chunk)) {
           if (m.type === 'block' && !m.fromClient && !this.#ready) {
             if (!m.ok) continue;
@@ -236,25 +239,25 @@ export class ControlClient implements TmuxRunner {
           } else if (m.type === 'notification') {
             if (m.name === 'sessions-changed' || m.name === 'session-renamed') this.#emit({ kind: 'sessions' });
             else if (m.name === 'subscription-changed' && m.args.startsWith(`${SUBSCRIPTION_NAME} `)) this.#emit({ kind: 'activity' });
-            else if (m.name === 'exit') this.#lost(`tmux control client exited${m.args ? `: ${m.args}` : ''}`);
+            else if (m.name === 'exit') this.#lost(proc, `tmux control client exited${m.args ? `: ${m.args}` : ''}`);
           }
         }
       });
       proc.on('error', (e) => {
-        this.#lost(`tmux control client failed: ${e.message}`);
+        this.#lost(proc, `tmux control client failed: ${e.message}`);
         settle(false);
       });
       proc.on('exit', () => {
-        this.#lost('tmux control client exited');
+        this.#lost(proc, 'tmux control client exited');
         settle(false);
       });
       proc.stdin?.on('error', () => undefined);
     });
   }
 
-  #lost(reason: string): void {
-    const proc = this.#proc;
-    if (!proc) return;
+  /** `proc` is the client the news is about: news of an earlier, already replaced client changes nothing. */
+  #lost(proc: ChildProcess, reason: string): void {
+    if (this.#proc !== proc) return;
     this.#proc = null;
     const wasReady = this.#ready;
     this.#ready = false;

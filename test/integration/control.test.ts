@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ControlClient, SUBSCRIPTION_FORMAT, type ControlEvent } from '../../src/tmux/control.js';
 import { TmuxClient } from '../../src/tmux/client.js';
@@ -158,6 +160,34 @@ describe('ControlClient (tmux -C)', () => {
     clients.push(ctl);
     expect(await ctl.connect()).toBe(false);
     expect(() => tmux(socket, 'list-sessions')).toThrow(/no server running|error connecting/);
+  });
+
+  it('output arriving after its client exited (server killed while connecting) does not leave it "connected" to nothing', async () => {
+    // Seen in CI: the server died just as the client attached; Node reported the exit, then read the
+    // client's last output (its attach reply, then %exit). That late reply used to mark the connection
+    // ready with no process behind it: every later command timed out and the cockpit never recovered.
+    const dir = tempDir();
+    const fake = path.join(dir, 'tmux');
+    const late = path.join(dir, 'late-done');
+    fs.writeFileSync(fake, `#!/bin/sh\n(sleep 0.3; printf '%%begin 1 1 0\\n%%end 1 1 0\\n%%exit\\n'; : > '${late}') &\nexit 0\n`, { mode: 0o755 });
+    const calls: string[][] = [];
+    const fallback = {
+      spawned: 0,
+      run: async (args: readonly string[]) => {
+        calls.push([...args]);
+        return { stdout: args[0] === 'display-message' ? 'via fallback\n' : '', stderr: "can't find session: _ctl", exitCode: args[0] === 'display-message' ? 0 : 1, timedOut: false };
+      },
+    };
+    const ctl = new ControlClient(testSocket(), { tmuxBin: fake, fallback, reconnectMinMs: 60_000, reconnectMaxMs: 60_000 });
+    clients.push(ctl);
+    expect(await ctl.connect()).toBe(false);
+    await waitFor(() => fs.existsSync(late), { what: 'the late output written' });
+    // The output is in the pipe; give Node a moment to read it (we are checking that it changes nothing).
+    await new Promise((r) => setTimeout(r, 200));
+    expect(ctl.connected).toBe(false);
+    const r = await ctl.run(['display-message', '-p', 'x'], { timeoutMs: 1_000 });
+    expect(r).toMatchObject({ exitCode: 0, stdout: 'via fallback\n', timedOut: false });
+    expect(calls.at(-1)?.[0]).toBe('display-message');
   });
 
   it('close() detaches its client and leaves the agents alone', async () => {
