@@ -9,7 +9,7 @@ export interface RuntimeAdapter {
   readonly name: RuntimeName;
   /** Shell command line tmux runs in the agent's pane. `resumeRef` from TranscriptObs when known. */
   launchCommand(spec: AgentSpec, mode: 'fresh' | 'resume', resumeRef: string | null): string;
-  /** Directories whose files are this agent's transcripts (watched by chokidar; may not exist yet). */
+  /** Directories whose files are this agent's transcripts (watched with fs.watch; may not exist yet). */
   transcriptDirs(spec: AgentSpec, env: Readonly<Record<string, string | undefined>>): string[];
   /** One-shot scan: newest activity, newest session file, resume ref, open turn. Never throws. */
   scan(spec: AgentSpec, env: Readonly<Record<string, string | undefined>>): Promise<TranscriptObs>;

@@ -8,7 +8,7 @@ export type Env = Readonly<Record<string, string | undefined>>;
  * which files under the watched dirs belong to an agent, and the cheap per-file facts.
  */
 export interface TranscriptAdapter extends RuntimeAdapter {
-  /** chokidar `depth` under each transcript dir (0: files directly inside). */
+  /** How many directory levels under each transcript dir are watched (0: files directly inside). */
   readonly watchDepth: number;
   /** The runtime shows waiting prompts worth a screen check (the screen checker skips the others). */
   readonly checksScreen: boolean;

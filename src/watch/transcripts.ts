@@ -6,7 +6,7 @@ import type { Env } from '../runtimes/types.js';
 import { createDirWatch, type FileEvent } from './dir-watch.js';
 
 /**
- * Watches ONLY the transcript directories of roster agents (chokidar 4), never a whole home.
+ * Watches ONLY the transcript directories of roster agents (fs.watch, src/watch/dir-watch.ts), never a whole home.
  * - A directory that does not exist yet: its nearest existing ancestor is watched (depth 0) until it appears.
  * - Hot path: a changed file is re-stat'ed (mtime); turn markers come from the adapter's bounded tail read.
  * - A new session file (a reset), a deleted file or a re-created dir: one full adapter scan of that agent.
@@ -24,7 +24,7 @@ export const MAX_PARALLEL = 16;
 export interface TranscriptWatcherOptions {
   onChange(name: string, obs: TranscriptObs): void;
   debounceMs?: number;
-  /** Full rescan period per agent (ms), spread over the agents; 0 disables. Default 3 min: chokidar events are the primary path, the rescan only repairs a missed one. */
+  /** Full rescan period per agent (ms), spread over the agents; 0 disables. Default 3 min: file events are the primary path, the rescan only repairs a missed one. */
   rescanMs?: number;
   /** Environment the agents' own env overlays (tests pass a private one). */
   baseEnv?: NodeJS.ProcessEnv;

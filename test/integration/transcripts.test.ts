@@ -36,7 +36,7 @@ function start(baseEnv: NodeJS.ProcessEnv): { w: TranscriptWatcher; seen: Map<st
   return { w, seen, calls: () => n };
 }
 
-describe('transcript watcher (real chokidar, real files)', () => {
+describe('transcript watcher (real fs.watch, real files)', () => {
   it("an agent's roster env overrides the same key in fleet's own environment (CLAUDE_CONFIG_DIR in both)", async () => {
     const root = tempDir();
     const cwd = path.join(root, 'proj');
