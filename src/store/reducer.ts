@@ -1,6 +1,6 @@
-import type { PaneObs, ScreenObs, TmuxObservation } from '../domain/types.js';
+import type { ScreenObs, TmuxObservation } from '../domain/types.js';
 import type { CockpitEvent, DataEvent, UiEvent } from './events.js';
-import { recomputeRows } from './rows.js';
+import { recomputeRows, samePane } from './rows.js';
 import { gridHeight, visibleNames } from './selectors.js';
 import { SORT_KEYS, type CockpitState, type UiState } from './types.js';
 
@@ -60,21 +60,6 @@ export function initialState(o: InitialOptions): CockpitState {
 
 function isData(e: CockpitEvent): e is DataEvent {
   return ['roster', 'roster-error', 'tmux', 'transcript', 'screens', 'files', 'tick', 'preview'].includes(e.type);
-}
-
-function samePane(a: PaneObs, b: PaneObs): boolean {
-  return (
-    a.session === b.session &&
-    a.sessionId === b.sessionId &&
-    a.paneId === b.paneId &&
-    a.pid === b.pid &&
-    a.dead === b.dead &&
-    a.deadStatus === b.deadStatus &&
-    a.command === b.command &&
-    a.activityMs === b.activityMs &&
-    a.createdMs === b.createdMs &&
-    a.attached === b.attached
-  );
 }
 
 /** Same panes (or the same down reason); the observation time alone does not count. */

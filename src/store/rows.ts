@@ -1,7 +1,7 @@
 import { deriveState } from '../domain/derive.js';
 import { HOLDER_SESSION } from '../domain/names.js';
 import { sanitize } from '../domain/sanitize.js';
-import type { AgentFiles, AgentState, PaneObs } from '../domain/types.js';
+import type { AgentFiles, AgentSpec, AgentState, Defaults, PaneObs, ScreenObs, TranscriptObs } from '../domain/types.js';
 import type { CockpitState, RowView } from './types.js';
 
 const NO_FILES: AgentFiles = { stopped: false, newMark: false, wake: null };
@@ -22,6 +22,59 @@ export function shortenCwd(cwd: string | null, home: string): string | null {
   const c = sanitize(cwd, { singleLine: true });
   if (home && (c === home || c.startsWith(home + '/'))) return '~' + c.slice(home.length);
   return c;
+}
+
+/** Same pane facts (the objects differ on every observation). */
+export function samePane(a: PaneObs, b: PaneObs): boolean {
+  return (
+    a.session === b.session &&
+    a.sessionId === b.sessionId &&
+    a.paneId === b.paneId &&
+    a.pid === b.pid &&
+    a.dead === b.dead &&
+    a.deadStatus === b.deadStatus &&
+    a.command === b.command &&
+    a.activityMs === b.activityMs &&
+    a.createdMs === b.createdMs &&
+    a.attached === b.attached
+  );
+}
+
+type ChangeEntry = CockpitState['stateChangedAt'] extends ReadonlyMap<string, infer E> ? E : never;
+
+/**
+ * What a roster row was last derived from, kept beside the row it gave (keyed by that row object). When a
+ * batch leaves all of them the same — the usual case: 50 busy agents' transcripts move, 450 rows do not —
+ * the row and its state-change entry are kept without deriving again. A memo, not state: a row without one
+ * is simply derived.
+ */
+interface RowInputs {
+  spec: AgentSpec;
+  defaults: Defaults;
+  pane: PaneObs | undefined;
+  serverUp: boolean;
+  transcript: TranscriptObs | undefined;
+  screen: ScreenObs | undefined;
+  files: AgentFiles | undefined;
+  now: number;
+  home: string;
+  /** The state-change entry produced with the row: reuse only while the state still holds exactly it. */
+  entry: ChangeEntry;
+}
+const derivedFrom = new WeakMap<RowView, RowInputs>();
+
+function sameInputs(a: RowInputs, b: Omit<RowInputs, 'entry'>): boolean {
+  return (
+    a.spec === b.spec &&
+    a.defaults === b.defaults &&
+    a.serverUp === b.serverUp &&
+    a.transcript === b.transcript &&
+    a.screen === b.screen &&
+    a.files === b.files &&
+    a.now === b.now &&
+    a.home === b.home &&
+    (a.pane === b.pane || (a.pane !== undefined && b.pane !== undefined && samePane(a.pane, b.pane)))
+  );
 }
 
 /**
@@ -64,7 +117,7 @@ export function recomputeRows(s: CockpitState): Pick<CockpitState, 'rowMap' | 'o
   // `informed`: the derivation had the agent's transcript facts. Until then its state is a guess from
   // the pane alone (the first frame is drawn before the transcripts are scanned), and a change out of
   // a guess is a correction dated by the derivation, not a change seen live.
-  const put = (row: Omit<RowView, 'stateSinceMs' | 'sinceText'>, derivedSince: number | null, informed: boolean): void => {
+  const put = (row: Omit<RowView, 'stateSinceMs' | 'sinceText'>, derivedSince: number | null, informed: boolean): RowView => {
     const prevChange = s.stateChangedAt.get(row.name);
     let since: number | null;
     let entry: { state: AgentState; at: number; estimated?: boolean; informed?: boolean };
@@ -86,29 +139,35 @@ export function recomputeRows(s: CockpitState): Pick<CockpitState, 'rowMap' | 'o
     if (entry !== prevChange) dirty = true;
     const full: RowView = { ...row, stateSinceMs: since, sinceText: coarseAge(since, now) };
     const prev = s.rowMap.get(row.name);
-    if (prev && sameRow(prev, full)) rowMap.set(row.name, prev);
-    else {
-      rowMap.set(row.name, full);
-      dirty = true;
-    }
     order.push(row.name);
+    if (prev && sameRow(prev, full)) {
+      rowMap.set(row.name, prev);
+      return prev;
+    }
+    rowMap.set(row.name, full);
+    dirty = true;
+    return full;
   };
 
+  const defaults = roster?.defaults;
   for (const spec of roster?.agents ?? []) {
     const pane = panes.get(spec.name);
-    const f = files.get(spec.name) ?? NO_FILES;
-    const d = deriveState({
-      spec,
-      defaults: roster!.defaults,
-      pane,
-      serverUp,
-      transcript: transcripts.get(spec.name),
-      screen: screens.get(spec.name),
-      files: f,
-      now,
-    });
+    const inputs = { spec, defaults: defaults!, pane, serverUp, transcript: transcripts.get(spec.name), screen: screens.get(spec.name), files: files.get(spec.name), now, home: s.home };
+    const prev = s.rowMap.get(spec.name);
+    const memo = prev && derivedFrom.get(prev);
+    const prevEntry = s.stateChangedAt.get(spec.name);
+    if (memo && prevEntry && memo.entry === prevEntry && sameInputs(memo, inputs)) {
+      // Nothing it depends on moved: the same row and entry (what deriving again would give).
+      rowMap.set(spec.name, prev);
+      changed.set(spec.name, prevEntry);
+      order.push(spec.name);
+      if (memo.pane !== pane) derivedFrom.set(prev, { ...inputs, entry: prevEntry });
+      continue;
+    }
+    const f = inputs.files ?? NO_FILES;
+    const d = deriveState({ spec, defaults: inputs.defaults, pane, serverUp, transcript: inputs.transcript, screen: inputs.screen, files: f, now });
     const task = f.wake?.lastTask;
-    put(
+    const shown = put(
       {
         name: spec.name,
         runtime: spec.runtime,
@@ -125,6 +184,7 @@ export function recomputeRows(s: CockpitState): Pick<CockpitState, 'rowMap' | 'o
       d.since,
       transcripts.has(spec.name) || (spec.runtime === 'shell' && !spec.transcripts),
     );
+    derivedFrom.set(shown, { ...inputs, entry: changed.get(spec.name)! });
   }
   const named = new Set(order);
   for (const pane of panes.values()) {
