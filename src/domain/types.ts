@@ -73,8 +73,6 @@ export interface PaneObs {
   pid: number;
   dead: boolean;
   deadStatus: number | null;
-  /** pane_current_command */
-  command: string;
   /** window_activity, in ms since epoch (tmux has 1 s resolution). */
   activityMs: number;
   createdMs: number;

@@ -33,7 +33,6 @@ export function samePane(a: PaneObs, b: PaneObs): boolean {
     a.pid === b.pid &&
     a.dead === b.dead &&
     a.deadStatus === b.deadStatus &&
-    a.command === b.command &&
     a.activityMs === b.activityMs &&
     a.createdMs === b.createdMs &&
     a.attached === b.attached

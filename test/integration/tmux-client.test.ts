@@ -42,7 +42,7 @@ describe('TmuxClient against a real private tmux server', () => {
     expect(c.runner.spawned - before).toBe(1);
     if (obs.server !== 'up') throw new Error('server should be up');
     expect([...obs.panes.keys()].sort()).toEqual(['_holder', 'a1', 'a2', 'a3']);
-    expect(obs.panes.get('a1')).toMatchObject({ dead: false, command: 'cat' });
+    expect(obs.panes.get('a1')).toMatchObject({ dead: false });
     expect(obs.bad).toEqual([]);
   });
 

@@ -38,7 +38,6 @@ export function pane(session: string, extra: Partial<PaneObs> = {}): PaneObs {
     pid: 1000 + session.length,
     dead: false,
     deadStatus: null,
-    command: 'node',
     activityMs: NOW - 120_000,
     createdMs: NOW - 3_600_000,
     attached: 0,

@@ -53,8 +53,7 @@ describe('quoting for the control connection', () => {
 });
 
 describe('observationFromLines', () => {
-  const line = (name: string, extra = 'sh') =>
-    ['P' + name, '$1', '0', '0', '%3', '123', '0', '', '1795255903', '1795255900', '0', extra].join(FIELD_SEP);
+  const line = (name: string) => ['P' + name, '$1', '0', '0', '%3', '123', '0', '', '1795255903', '1795255900', '0'].join(FIELD_SEP);
   it('parses prefixed list-panes lines like TmuxClient.observe()', () => {
     expect(CONTROL_LIST_ARGS[3]?.startsWith('P')).toBe(true);
     const o = observationFromLines([line('a1'), line('_ctl')], 42);
@@ -62,9 +61,9 @@ describe('observationFromLines', () => {
     expect(o.at).toBe(42);
     expect(o.bad).toEqual([]);
     const p = o.server === 'up' ? o.panes.get('a1') : undefined;
-    expect(p).toMatchObject({ session: 'a1', sessionId: '$1', paneId: '%3', pid: 123, dead: false, activityMs: 1795255903000, command: 'sh' });
+    expect(p).toMatchObject({ session: 'a1', sessionId: '$1', paneId: '%3', pid: 123, dead: false, activityMs: 1795255903000 });
   });
-  it('reports lines without the prefix (a command name that held a newline) as bad, never as a session', () => {
+  it('reports lines without the prefix (garbage in the reply) as bad, never as a session', () => {
     const o = observationFromLines([line('a1'), `evil${FIELD_SEP}x`], 1);
     expect(o.bad).toHaveLength(1);
     expect(o.server === 'up' ? [...o.panes.keys()] : []).toEqual(['a1']);

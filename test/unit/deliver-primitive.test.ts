@@ -53,7 +53,7 @@ class FakePane implements TmuxRunner {
       case 'capture-pane':
         return ok(`standin\n${this.question ? 'Do you want to proceed?\n' : ''}│ > ${this.composer.replace(/\n/g, '⏎')} │\n`);
       case 'list-panes':
-        return ok(this.live ? `a${SEP}$1${SEP}0${SEP}0${SEP}%1${SEP}123${SEP}${this.dead ? 1 : 0}${SEP}${this.dead ? 7 : ''}${SEP}1700000000${SEP}1700000000${SEP}0${SEP}node\n` : '');
+        return ok(this.live ? `a${SEP}$1${SEP}0${SEP}0${SEP}%1${SEP}123${SEP}${this.dead ? 1 : 0}${SEP}${this.dead ? 7 : ''}${SEP}1700000000${SEP}1700000000${SEP}0\n` : '');
       case 'load-buffer':
         this.buffers.set(arg('-b'), String(opts.input ?? ''));
         return ok();

@@ -12,7 +12,7 @@ const spec = (o: Partial<AgentSpec> = {}): AgentSpec => ({
   kickstart: undefined, env: {}, managed: 'fleet', transcripts: undefined, idleSecs: undefined, ...o,
 });
 const pane = (o: Partial<PaneObs> = {}): PaneObs => ({
-  session: 'a', sessionId: '$1', paneId: '%1', pid: 42, dead: false, deadStatus: null, command: 'node',
+  session: 'a', sessionId: '$1', paneId: '%1', pid: 42, dead: false, deadStatus: null,
   activityMs: NOW - 600 * S, createdMs: NOW - 3600 * S, attached: 0, ...o,
 });
 const tr = (o: Partial<TranscriptObs> = {}): TranscriptObs => ({

@@ -78,7 +78,7 @@ function spec(name: string, p: Partial<AgentSpec> = {}): AgentSpec {
   return { name, runtime: 'claude', cwd: '/w', class: undefined, tags: [], command: undefined, reset: undefined, kickstart: undefined, env: {}, managed: 'fleet', transcripts: undefined, idleSecs: undefined, ...p };
 }
 function pane(name: string, p: Partial<PaneObs> = {}): PaneObs {
-  return { session: name, sessionId: '$1', paneId: '%1', pid: 10, dead: false, deadStatus: null, command: 'node', activityMs: NOW - 5_000_000, createdMs: 0, attached: 0, ...p };
+  return { session: name, sessionId: '$1', paneId: '%1', pid: 10, dead: false, deadStatus: null, activityMs: NOW - 5_000_000, createdMs: 0, attached: 0, ...p };
 }
 const wake = (p: Partial<WakeRecord> = {}): WakeRecord => ({ wokenAt: NOW - 4_000_000, mode: 'fresh', baselineMs: null, sessionId: '$1', ...p });
 const files = (p: Partial<AgentFiles> = {}): AgentFiles => ({ stopped: false, newMark: false, wake: wake(), ...p });

@@ -31,7 +31,7 @@ class FakeTmux implements TmuxRunner {
     switch (args[0]) {
       case 'list-panes':
         return ok(
-          [...this.sessions].map(([name, s]) => [name, s.id, 0, 0, `%${s.id.slice(1)}`, 100, s.dead ? 1 : 0, s.status ?? '', 1, 1, 0, 'node'].join(FIELD_SEP)).join('\n') + '\n',
+          [...this.sessions].map(([name, s]) => [name, s.id, 0, 0, `%${s.id.slice(1)}`, 100, s.dead ? 1 : 0, s.status ?? '', 1, 1, 0].join(FIELD_SEP)).join('\n') + '\n',
         );
       case 'has-session':
         return this.sessions.has(target()) ? ok() : fail(`can't find session: ${target()}`);

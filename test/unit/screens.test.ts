@@ -34,7 +34,7 @@ class FakeTmux implements TmuxRunner {
       } else if (c[0] === 'display-message') stdout += c[c.length - 1] + '\n';
       else if (c[0] === 'list-panes') {
         stdout += Object.entries(this.activity)
-          .map(([n, secs], i) => [n, `$${i}`, '0', '0', `%${i}`, '1', '0', '', String(secs), '0', '0', 'node'].join(FIELD_SEP))
+          .map(([n, secs], i) => [n, `$${i}`, '0', '0', `%${i}`, '1', '0', '', String(secs), '0', '0'].join(FIELD_SEP))
           .join('\n') + '\n';
       }
     }
@@ -48,7 +48,7 @@ const spec = (name: string, runtime: RuntimeName = 'claude', o: Partial<AgentSpe
   env: {}, managed: 'fleet', transcripts: undefined, idleSecs: undefined, ...o,
 });
 const pane = (session: string, activityMs: number, o: Partial<PaneObs> = {}): PaneObs => ({
-  session, sessionId: `$${session}`, paneId: `%${session}`, pid: 1, dead: false, deadStatus: null, command: 'node',
+  session, sessionId: `$${session}`, paneId: `%${session}`, pid: 1, dead: false, deadStatus: null,
   activityMs, createdMs: 0, attached: 0, ...o,
 });
 const up = (...ps: PaneObs[]): TmuxObservation => ({ server: 'up', at: NOW, panes: new Map(ps.map((p) => [p.session, p])) });
