@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FLEET_BIN, tempDir } from '../helpers/tmux.js';
+import { makeTestFleet } from '../helpers/fleet-env.js';
+import { FLEET_BIN, tempDir, waitFor } from '../helpers/tmux.js';
 
 /** bin/fleet.js: a shell-and-JavaScript launcher with V8 flags and a V8 code cache (docs/BENCH.md). */
 function run(args: string[], env: Record<string, string>, direct = true): { code: number | null; stdout: string; stderr: string } {
@@ -79,5 +80,32 @@ describe('bin/fleet.js launcher', () => {
     const off = path.join(base, 'off');
     expect(run(['--version'], { FLEET_CODE_CACHE: '0', XDG_CACHE_HOME: off, HOME: off }).code).toBe(0);
     expect(fs.existsSync(off)).toBe(false);
+  });
+
+  it('MALLOC_ARENA_MAX=1 for fleet itself (unless the operator set one), and never passed on to tmux or an agent', async () => {
+    // A `node` first on PATH that records what it was started with, then runs the real one.
+    const dir = tempDir();
+    const seen = path.join(dir, 'node-env');
+    fs.writeFileSync(path.join(dir, 'node'), `#!/bin/sh\n{ echo "ARGS $*"; env; } > '${seen}'\nexec '${process.execPath}' "$@"\n`, { mode: 0o755 });
+    const PATH = `${dir}:${process.env.PATH ?? ''}`;
+    for (const operator of [undefined, '4']) {
+      const f = makeTestFleet();
+      const agentEnv = path.join(dir, `agent-env-${operator ?? 'unset'}`);
+      f.writeRoster(`version: 1\nagents:\n  - name: a1\n    runtime: shell\n    cwd: ${f.cwd('a1')}\n    command: env > '${agentEnv}'; exec sleep 100000\n`);
+      const env: Record<string, string> = { ...f.env, PATH, FLEET_CODE_CACHE: '0' };
+      delete env.MALLOC_ARENA_MAX;
+      if (operator) env.MALLOC_ARENA_MAX = operator;
+      // fleet starts the tmux server here (none yet), so the server and the agent get fleet's environment.
+      const r = spawnSync(FLEET_BIN, ['wake', 'a1'], { env, encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      const started = fs.readFileSync(seen, 'utf8');
+      expect(started).toMatch(/^ARGS --max-semi-space-size=2 --single-threaded-gc /);
+      expect(started).toContain(`\nMALLOC_ARENA_MAX=${operator ?? '1'}\n`);
+      const agent = await waitFor(() => fs.existsSync(agentEnv) && fs.readFileSync(agentEnv, 'utf8'), { what: 'the agent wrote its environment' });
+      expect(agent).toContain('FLEET_SOCKET='); // it is the agent's environment, and complete
+      expect(agent).not.toContain('FLEET_SET_MALLOC_ARENA_MAX');
+      if (operator) expect(agent).toContain(`\nMALLOC_ARENA_MAX=${operator}\n`); // the operator's own is theirs to pass on
+      else expect(agent).not.toContain('MALLOC_ARENA_MAX');
+    }
   });
 });
