@@ -1,7 +1,7 @@
 import { deriveState } from '../domain/derive.js';
 import { HOLDER_SESSION } from '../domain/names.js';
 import { sanitize } from '../domain/sanitize.js';
-import type { AgentFiles, AgentSpec, AgentState, Defaults, PaneObs, ScreenObs, TranscriptObs } from '../domain/types.js';
+import type { AgentFiles, AgentState, DeriveInput, PaneObs } from '../domain/types.js';
 import type { CockpitState, RowView } from './types.js';
 
 const NO_FILES: AgentFiles = { stopped: false, newMark: false, wake: null };
@@ -47,15 +47,9 @@ type ChangeEntry = CockpitState['stateChangedAt'] extends ReadonlyMap<string, in
  * the row and its state-change entry are kept without deriving again. A memo, not state: a row without one
  * is simply derived.
  */
-interface RowInputs {
-  spec: AgentSpec;
-  defaults: Defaults;
-  pane: PaneObs | undefined;
-  serverUp: boolean;
-  transcript: TranscriptObs | undefined;
-  screen: ScreenObs | undefined;
+interface RowInputs extends Omit<DeriveInput, 'files'> {
+  /** The agent's state files as the store has them (undefined before the first read). */
   files: AgentFiles | undefined;
-  now: number;
   home: string;
   /** The state-change entry produced with the row: reuse only while the state still holds exactly it. */
   entry: ChangeEntry;
