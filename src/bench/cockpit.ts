@@ -19,6 +19,8 @@ export interface CockpitResult {
   /** Spawn of the pane → the header drawn on screen (ms), and fleet's own report (process uptime at first render). */
   firstFrameMs: number;
   firstFrameSelfMs: number | null;
+  /** fleet's own start-up marks for that frame (`node 74 · bundle compiled (cache) 87 · cli 112 · …`). */
+  firstFrameMarks: string | null;
   /** → every agent counted in the header. */
   fullFrameMs: number;
   keyToFrame: Dist;
@@ -71,7 +73,7 @@ export async function measureCockpit(
     const header = /fleet fleet-bench-\S+ .*│ (\d+) agents/;
     const first = await until(ctl, (s) => header.test(s), 20_000, 'the first frame');
     const full = await until(ctl, (s) => Number(header.exec(s)?.[1] ?? -1) >= n, 30_000, `${n} agents in the header`);
-    const selfMs = /first frame after (\d+) ms/.exec(fs.existsSync(errFile) ? fs.readFileSync(errFile, 'utf8').slice(errFrom) : '')?.[1];
+    const self = /first frame after (\d+) ms \((.*)\)/.exec(fs.existsSync(errFile) ? fs.readFileSync(errFile, 'utf8').slice(errFrom) : '');
     const panePid = Number((await ctl.run(['display-message', '-p', '-t', `=${TOP_SESSION}:`, '#{pane_pid}'])).stdout.trim());
     // Start-up work settles first: the first transcript scan of every agent, the supervisor's first passes,
     // and V8's memory reducer, which runs a few full garbage collections in the first ~10 s after start-up
@@ -125,7 +127,8 @@ export async function measureCockpit(
     const busyPrinting = o.busyPrinting ? await busyWindow(true) : null;
     return {
       firstFrameMs: first - t0,
-      firstFrameSelfMs: selfMs ? Number(selfMs) : null,
+      firstFrameSelfMs: self ? Number(self[1]) : null,
+      firstFrameMarks: self?.[2] ?? null,
       fullFrameMs: full - t0,
       keyToFrame: dist(keys),
       transcriptToScreen: dist(writes),

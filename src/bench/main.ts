@@ -45,7 +45,7 @@ const cleanupAll = (): void => {
 
 async function cockpit(f: SynthFleet, ctl: ControlClient, serverPid: number, o: Opts, source: 'control' | 'poll', busyNames: string[]): Promise<CockpitResult | Error> {
   try {
-    return await measureCockpit(f, ctl, {
+    const r = await measureCockpit(f, ctl, {
       fleetBin: FLEET_BIN, nodeArgs: o.nodeArgs, serverPid, windowMs: o.windowMs, source,
       keySamples: source === 'control' ? o.keys : 0,
       writeSamples: source === 'control' ? o.writes : 0,
@@ -59,6 +59,8 @@ async function cockpit(f: SynthFleet, ctl: ControlClient, serverPid: number, o: 
         };
       },
     });
+    log(`N=${f.names.length}: fleet top (${source}) first frame on screen after ${fmt(r.firstFrameMs)} ms; fleet's own marks: ${r.firstFrameMarks ?? 'none'}`);
+    return r;
   } catch (e) {
     log(`fleet top (${source}) at N=${f.names.length}: ${(e as Error).message}`);
     return e as Error;
