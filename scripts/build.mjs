@@ -64,10 +64,12 @@ export * from './generated/YGEnums.js';
  * gets src/cockpit/string-width.ts instead: the same answers, without Intl.Segmenter for the cockpit's own
  * narrow symbols (≈ 6 ms for the first such string, then ≈ 0.1 ms each; see that file). Other copies (an
  * older one nested under wrap-ansi) are left alone. The build fails if Ink no longer goes through it.
+ * The real string-width behind the wrapper compiles its emoji expression on first use (below).
  */
 const wrapper = fileURLToPath(new URL('../src/cockpit/string-width.ts', import.meta.url));
 const realStringWidth = fileURLToPath(new URL('../node_modules/string-width/index.js', import.meta.url));
 const redirected = new Set();
+let rgiLazy = false;
 const fastStringWidth = {
   name: 'fast-string-width',
   setup(b) {
@@ -77,6 +79,22 @@ const fastStringWidth = {
       if (r.errors.length > 0 || r.path !== realStringWidth) return undefined;
       redirected.add(args.importer);
       return { path: wrapper };
+    });
+    // string-width builds `/^\p{RGI_Emoji}$/v` when its module loads: V8 expands that property of strings
+    // then, ≈ 13–22 ms on every start of the cockpit, though only a string with a character outside the
+    // fast paths (agent text with emoji, say) ever tests it. Build it on first use instead.
+    b.onLoad({ filter: /[\\/]string-width[\\/]index\.js$/ }, (args) => {
+      if (args.path !== realStringWidth) return undefined;
+      const text = fs.readFileSync(args.path, 'utf8');
+      const decl = 'const rgiEmojiRegex = /^\\p{RGI_Emoji}$/v;';
+      if (!text.includes(decl) || text.split('rgiEmojiRegex').length !== 3 || !text.includes('rgiEmojiRegex.test(')) {
+        throw new Error(`build: ${args.path} changed; update the lazy RGI_Emoji rewrite in scripts/build.mjs`);
+      }
+      rgiLazy = true;
+      return {
+        loader: 'js',
+        contents: text.replace(decl, 'let rgiEmojiCompiled;\nconst rgiEmojiRegex = { test: (s) => (rgiEmojiCompiled ??= /^\\p{RGI_Emoji}$/v).test(s) };'),
+      };
     });
   },
 };
@@ -106,6 +124,16 @@ await build({
   plugins: [noTopLevelAwait, fastStringWidth],
 });
 if (![...redirected].some((f) => /[\\/]ink[\\/]build[\\/]/.test(f))) throw new Error('build: Ink no longer imports the top-level string-width; update scripts/build.mjs');
+if (!rgiLazy) throw new Error('build: the lazy RGI_Emoji rewrite of string-width did not apply; update scripts/build.mjs');
+{
+  // The rewritten string-width must answer as the original does, emoji included.
+  const out = await build({ ...common, entryPoints: [realStringWidth], format: 'esm', write: false, sourcemap: false, minify: false, plugins: [fastStringWidth] });
+  const lazy = (await import(`data:text/javascript;base64,${Buffer.from(out.outputFiles[0].text).toString('base64')}`)).default;
+  const real = (await import('string-width')).default;
+  for (const t of ['abc', '👍', '👨‍👩‍👧', 'é', '日本', '🇫🇷 ok', '1️⃣', '☺', '❤️']) {
+    if (lazy(t) !== real(t)) throw new Error(`build: the rewritten string-width says ${lazy(t)} for ${JSON.stringify(t)}, string-width ${real(t)}`);
+  }
+}
 
 // esbuild escapes non-ASCII characters in strings and identifiers but not in regular expression literals
 // (fleet's screen patterns hold box-drawing characters). One such character makes V8 hold the whole
@@ -132,3 +160,4 @@ await build({
     js: "import { createRequire as __fleetCreateRequire } from 'node:module'; const require = __fleetCreateRequire(import.meta.url);",
   },
 });
+
