@@ -17,9 +17,11 @@
 // compiling ≈ 1.4 MB of JavaScript again (Node 20 has no compile cache for ES modules; docs/BENCH.md
 // "Start-up"). The cache lives in the state dir, `code-cache/` (found as the CLI finds it: --state-dir,
 // $FLEET_STATE_DIR, $XDG_STATE_HOME/fleet, ~/.local/state/fleet), and only once that dir exists and is ours
-// and private — fleet writes nowhere else; the demo, which must leave nothing behind, uses none.
+// and private — fleet writes nowhere else; the demo, which must leave nothing behind, keeps none.
 // $FLEET_CODE_CACHE names another directory (0700, ours); FLEET_CODE_CACHE=0 turns it off. V8 itself
 // refuses a cache made by another build, Node or flag set, and the file name carries all three.
+// Until the cockpit has a cache of its own (the first start after a build, every demo) it reads the one
+// `npm run build` made in dist/code-cache/ (below).
 //
 // It is CommonJS (bin/package.json says so): Node reaches a CommonJS entry ≈ 6 ms sooner than an ES module
 // one, which sets up the ES module loader first.
@@ -77,7 +79,7 @@ function cacheDir(argv) {
     if (set) {
       dir = set;
     } else {
-      if (argv[0] === 'demo' || (argv[0] === 'top' && argv.includes('--demo'))) return null;
+      if (argv[0] === 'demo' || argv[0] === '--warm-code-cache' || (argv[0] === 'top' && argv.includes('--demo'))) return null;
       const state = stateDir(argv);
       if (!private_(state)) return null;
       dir = path.join(state, 'code-cache');
@@ -90,18 +92,37 @@ function cacheDir(argv) {
 }
 
 // One cache for the cockpit (it covers React and Ink) and one for the other verbs.
-const kind = process.argv[2] === 'top' || process.argv[2] === 'demo' ? 'top' : 'cli';
+const kind = ['top', 'demo', '--warm-code-cache'].includes(process.argv[2]) ? 'top' : 'cli';
 const dir = cacheDir(process.argv.slice(2));
 const flags = createHash('sha1').update(process.execArgv.join(' ')).digest('hex').slice(0, 8);
 const prefix = `${kind}-${process.version}-${process.arch}-${flags}-`;
-const file = dir && path.join(dir, `${prefix}${stat.size}-${Math.floor(stat.mtimeMs)}.v8`);
-let cached;
-if (file) {
+const name = `${prefix}${stat.size}-${Math.floor(stat.mtimeMs)}.v8`;
+const file = dir && path.join(dir, name);
+
+/** The file's bytes if it is ours and no one else may write it, else undefined. */
+function readPrivate(f) {
   try {
-    const st = fs.statSync(file);
-    if (st.uid === (process.getuid?.() ?? st.uid) && (st.mode & 0o022) === 0) cached = fs.readFileSync(file);
+    const st = fs.statSync(f);
+    if (st.uid === (process.getuid?.() ?? st.uid) && (st.mode & 0o022) === 0) return fs.readFileSync(f);
   } catch {
-    /* no cache yet */
+    /* not there */
+  }
+  return undefined;
+}
+
+let cached = file ? readPrivate(file) : undefined;
+// No cache of our own yet (the first start after a build, or the demo, which keeps none): the one the build
+// made (`npm run build` runs `fleet --warm-code-cache`, a first frame drawn on a fake terminal) — read, never
+// written. Its name says which build, Node and flags it is for. A real start compiles more than that
+// warm-up, so our own cache is still saved as below.
+const seedDir = path.join(__dirname, '..', 'dist', 'code-cache');
+let seeded = false;
+if (cached === undefined && kind === 'top' && process.env.FLEET_CODE_CACHE !== '0' && path.resolve(dir ?? '') !== seedDir) {
+  try {
+    if (private_(seedDir)) cached = readPrivate(path.join(seedDir, name));
+    seeded = cached !== undefined;
+  } catch {
+    /* no seed */
   }
 }
 
@@ -114,10 +135,10 @@ const rejected = cached !== undefined && script.cachedDataRejected === true;
 const missing = cached === undefined;
 cached = undefined; // V8 has what it needs; do not keep the buffer alive
 
-// Saved once, when there was no usable cache: by the cockpit a moment after its first frame (so the cache
-// holds what drawing it compiled), by every other verb as it exits.
+// Saved once, when there was no usable cache of our own: by the cockpit a moment after its first frame (so
+// the cache holds what drawing it compiled), by every other verb as it exits.
 let save = null;
-if (file && (missing || rejected)) {
+if (file && (missing || rejected || seeded)) {
   save = () => {
     if (!save) return;
     save = null;
@@ -134,6 +155,6 @@ if (file && (missing || rejected)) {
   if (kind === 'cli') process.once('exit', () => save?.());
 }
 
-if (process.env.FLEET_BENCH_FIRST_FRAME === '1') globalThis.__fleetLaunchMarks = [['node', launched], [missing || rejected ? 'bundle compiled' : 'bundle compiled (cache)', process.uptime()]];
+if (process.env.FLEET_BENCH_FIRST_FRAME === '1') globalThis.__fleetLaunchMarks = [['node', launched], [missing || rejected ? 'bundle compiled' : seeded ? 'bundle compiled (build cache)' : 'bundle compiled (cache)', process.uptime()]];
 const mod = { exports: {} };
 script.runInThisContext()(mod.exports, createRequire(bundle), mod, bundle, path.dirname(bundle));

@@ -6,6 +6,7 @@
 // CommonJS cannot hold a top-level await, so two of Ink's modules are rewritten while bundling (below).
 // dist/standin.js — the stand-in agent the tests and the demo run (an ES module, no cache).
 import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -161,3 +162,20 @@ await build({
   },
 });
 
+// A V8 code cache for the first `fleet top` after this build, and for every `fleet top --demo` (which keeps
+// no cache of its own): bin/fleet.js runs the path to the first frame on a fake terminal
+// (src/cockpit/warm-up.ts) and saves what it compiled into dist/code-cache/, which the launcher reads —
+// never writes — while the state dir has no cache yet (docs/BENCH.md "Start-up"). Run through bin/fleet.js
+// itself, so the cache is for the node and the flags `fleet` really runs with; V8 refuses it otherwise.
+{
+  const dir = fileURLToPath(new URL('../dist/code-cache', import.meta.url));
+  fs.rmSync(dir, { recursive: true, force: true });
+  const r = spawnSync(fileURLToPath(new URL('../bin/fleet.js', import.meta.url)), ['--warm-code-cache'], {
+    env: { ...process.env, FLEET_CODE_CACHE: dir },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  const made = fs.existsSync(dir) && fs.readdirSync(dir).some((f) => f.startsWith('top-') && f.endsWith('.v8'));
+  // Only start-up time depends on it: say so loudly, but a build without it still works.
+  if (r.status !== 0 || !made) process.stderr.write(`build: WARNING: no code cache for the first fleet top (dist/code-cache): ${(r.stderr || String(r.error ?? `exit ${r.status}`)).trim()}\n`);
+}

@@ -82,6 +82,50 @@ describe('bin/fleet.js launcher', () => {
     expect(fs.existsSync(off)).toBe(false);
   });
 
+  it("the build's code cache: made by `npm run build` for this bundle, read by the cockpit when it has none of its own, never written, refused when corrupt or unsafe", () => {
+    const repo = path.resolve(path.dirname(FLEET_BIN), '..');
+    const hash = createHash('sha1').update('--max-semi-space-size=2 --single-threaded-gc').digest('hex').slice(0, 8);
+    const nameFor = (bundle: string): string => {
+      const st = fs.statSync(bundle);
+      return `top-${process.version}-${process.arch}-${hash}-${st.size}-${Math.floor(st.mtimeMs)}.v8`;
+    };
+    expect(caches(path.join(repo, 'dist/code-cache'))).toEqual([nameFor(path.join(repo, 'dist/fleet.cjs'))]);
+    // A copy of the launcher, the bundle and that cache (renamed for the copy's timestamp), so this test can
+    // spoil it without touching the one every other test starts from.
+    const copy = path.join(tempDir(), 'fleet');
+    for (const f of ['bin/fleet.js', 'bin/package.json', 'dist/fleet.cjs']) {
+      fs.mkdirSync(path.dirname(path.join(copy, f)), { recursive: true });
+      fs.cpSync(path.join(repo, f), path.join(copy, f));
+    }
+    fs.mkdirSync(path.join(copy, 'dist/code-cache'), { mode: 0o700 });
+    const seed = nameFor(path.join(copy, 'dist/fleet.cjs'));
+    fs.cpSync(path.join(repo, 'dist/code-cache', nameFor(path.join(repo, 'dist/fleet.cjs'))), path.join(copy, 'dist/code-cache', seed));
+    const seedBytes = fs.readFileSync(path.join(copy, 'dist/code-cache', seed));
+
+    // The warm-up walks the cockpit's start on a fake terminal; it reports how the bundle was compiled.
+    const warm = (env: Record<string, string>): string => {
+      const r = spawnSync(path.join(copy, 'bin/fleet.js'), ['--warm-code-cache'], { env: { ...process.env, FLEET_BENCH_FIRST_FRAME: '1', ...env }, encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      return /warm-up done \((.*)\)/.exec(r.stderr)?.[1] ?? `no report: ${r.stderr}`;
+    };
+    const own = path.join(tempDir(), 'cc');
+    expect(warm({ FLEET_CODE_CACHE: own })).toMatch(/bundle compiled \(build cache\) \d+ · cli/);
+    // V8 took it; our own cache was still written (a real start compiles more), the build's left as it was.
+    expect(caches(own)).toEqual([seed]);
+    expect(fs.readFileSync(path.join(copy, 'dist/code-cache', seed)).equals(seedBytes)).toBe(true);
+    expect(warm({ FLEET_CODE_CACHE: own })).toMatch(/bundle compiled \(cache\) \d+/); // ours, from now on
+    expect(warm({ FLEET_CODE_CACHE: '0' })).toMatch(/bundle compiled \d+/); // off means off
+    // Spoilt: V8 refuses it and the command still works.
+    fs.writeFileSync(path.join(copy, 'dist/code-cache', seed), Buffer.alloc(4096, 0x41));
+    expect(warm({ FLEET_CODE_CACHE: path.join(tempDir(), 'cc') })).toMatch(/bundle compiled \d+/);
+    // A cache dir others may write to is not read at all.
+    fs.writeFileSync(path.join(copy, 'dist/code-cache', seed), seedBytes);
+    fs.chmodSync(path.join(copy, 'dist/code-cache'), 0o777);
+    expect(warm({ FLEET_CODE_CACHE: path.join(tempDir(), 'cc') })).toMatch(/bundle compiled \d+/);
+    fs.chmodSync(path.join(copy, 'dist/code-cache'), 0o700);
+    expect(warm({ FLEET_CODE_CACHE: path.join(tempDir(), 'cc') })).toMatch(/bundle compiled \(build cache\)/);
+  });
+
   it('MALLOC_ARENA_MAX=1 for fleet itself (unless the operator set one), and never passed on to tmux or an agent', async () => {
     // A `node` first on PATH that records what it was started with, then runs the real one.
     const dir = tempDir();
