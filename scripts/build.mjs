@@ -8,6 +8,7 @@
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -70,7 +71,14 @@ export * from './generated/YGEnums.js';
 const wrapper = fileURLToPath(new URL('../src/cockpit/string-width.ts', import.meta.url));
 const realStringWidth = fileURLToPath(new URL('../node_modules/string-width/index.js', import.meta.url));
 const redirected = new Set();
-let rgiLazy = false;
+const rewritten = new Set();
+const segmenterModule = fileURLToPath(new URL('../src/cockpit/segmenter.ts', import.meta.url));
+const SEGMENTED = new Map(
+  ['string-width/index.js', 'wrap-ansi/node_modules/string-width/index.js', '@alcalzone/ansi-tokenize/build/tokenize.js', 'slice-ansi/tokenize-ansi.js'].map((f) => [
+    fileURLToPath(new URL(`../node_modules/${f}`, import.meta.url)),
+    f,
+  ]),
+);
 const fastStringWidth = {
   name: 'fast-string-width',
   setup(b) {
@@ -81,21 +89,29 @@ const fastStringWidth = {
       redirected.add(args.importer);
       return { path: wrapper };
     });
-    // string-width builds `/^\p{RGI_Emoji}$/v` when its module loads: V8 expands that property of strings
-    // then, ≈ 13–22 ms on every start of the cockpit, though only a string with a character outside the
-    // fast paths (agent text with emoji, say) ever tests it. Build it on first use instead.
-    b.onLoad({ filter: /[\\/]string-width[\\/]index\.js$/ }, (args) => {
-      if (args.path !== realStringWidth) return undefined;
-      const text = fs.readFileSync(args.path, 'utf8');
-      const decl = 'const rgiEmojiRegex = /^\\p{RGI_Emoji}$/v;';
-      if (!text.includes(decl) || text.split('rgiEmojiRegex').length !== 3 || !text.includes('rgiEmojiRegex.test(')) {
-        throw new Error(`build: ${args.path} changed; update the lazy RGI_Emoji rewrite in scripts/build.mjs`);
-      }
-      rgiLazy = true;
-      return {
-        loader: 'js',
-        contents: text.replace(decl, 'let rgiEmojiCompiled;\nconst rgiEmojiRegex = { test: (s) => (rgiEmojiCompiled ??= /^\\p{RGI_Emoji}$/v).test(s) };'),
+    // Two rewrites of the terminal libraries under Ink, each checked against the text it replaces:
+    //  - string-width builds `/^\p{RGI_Emoji}$/v` when its module loads: V8 expands that property of strings
+    //    then, ≈ 13–22 ms on every start of the cockpit, though only a string with a character outside the
+    //    fast paths (agent text with emoji, say) ever tests it. Build it on first use instead.
+    //  - each of these modules builds an Intl.Segmenter when it loads (the first in a process loads ICU's
+    //    grapheme rules, ≈ 9–14 ms) and ansi-tokenize segments every piece of every line Ink writes:
+    //    src/cockpit/segmenter.ts builds it on first need and splits the cockpit's own text without it.
+    b.onLoad({ filter: /(string-width[\\/]index|ansi-tokenize[\\/]build[\\/]tokenize|slice-ansi[\\/]tokenize-ansi)\.js$/ }, (args) => {
+      const wanted = SEGMENTED.get(args.path);
+      if (wanted === undefined) return undefined;
+      let text = fs.readFileSync(args.path, 'utf8');
+      const fail = (what) => {
+        throw new Error(`build: ${args.path} changed; update the ${what} rewrite in scripts/build.mjs`);
       };
+      if (text.split('new Intl.Segmenter(').length !== 2) fail('Intl.Segmenter');
+      text = `import { fastSegmenter as __fleetSegmenter } from ${JSON.stringify(segmenterModule)};\n${text.replace('new Intl.Segmenter(', '__fleetSegmenter(')}`;
+      if (args.path === realStringWidth) {
+        const decl = 'const rgiEmojiRegex = /^\\p{RGI_Emoji}$/v;';
+        if (!text.includes(decl) || text.split('rgiEmojiRegex').length !== 3 || !text.includes('rgiEmojiRegex.test(')) fail('lazy RGI_Emoji');
+        text = text.replace(decl, 'let rgiEmojiCompiled;\nconst rgiEmojiRegex = { test: (s) => (rgiEmojiCompiled ??= /^\\p{RGI_Emoji}$/v).test(s) };');
+      }
+      rewritten.add(args.path);
+      return { loader: 'js', contents: text, resolveDir: path.dirname(args.path) };
     });
   },
 };
@@ -125,14 +141,33 @@ await build({
   plugins: [noTopLevelAwait, fastStringWidth],
 });
 if (![...redirected].some((f) => /[\\/]ink[\\/]build[\\/]/.test(f))) throw new Error('build: Ink no longer imports the top-level string-width; update scripts/build.mjs');
-if (!rgiLazy) throw new Error('build: the lazy RGI_Emoji rewrite of string-width did not apply; update scripts/build.mjs');
+for (const [file, name] of SEGMENTED) if (!rewritten.has(file)) throw new Error(`build: ${name} was not rewritten (no longer bundled, or moved); update scripts/build.mjs`);
 {
-  // The rewritten string-width must answer as the original does, emoji included.
-  const out = await build({ ...common, entryPoints: [realStringWidth], format: 'esm', write: false, sourcemap: false, minify: false, plugins: [fastStringWidth] });
-  const lazy = (await import(`data:text/javascript;base64,${Buffer.from(out.outputFiles[0].text).toString('base64')}`)).default;
-  const real = (await import('string-width')).default;
-  for (const t of ['abc', '👍', '👨‍👩‍👧', 'é', '日本', '🇫🇷 ok', '1️⃣', '☺', '❤️']) {
-    if (lazy(t) !== real(t)) throw new Error(`build: the rewritten string-width says ${lazy(t)} for ${JSON.stringify(t)}, string-width ${real(t)}`);
+  // The rewritten modules must answer as the originals do: text the fast paths take and text they do not.
+  const entry = [
+    `export { default as stringWidth } from ${JSON.stringify(realStringWidth)};`,
+    "export { tokenize, styledCharsFromTokens, styledCharsToString } from '@alcalzone/ansi-tokenize';",
+    "export { default as sliceAnsi } from 'slice-ansi';",
+    "export { default as wrapAnsi } from 'wrap-ansi';",
+  ].join('\n');
+  const out = await build({ ...common, stdin: { contents: entry, resolveDir: fileURLToPath(new URL('..', import.meta.url)) }, format: 'esm', write: false, sourcemap: false, minify: false, outdir: undefined, plugins: [fastStringWidth] });
+  const ours = await import(`data:text/javascript;base64,${Buffer.from(out.outputFiles[0].text).toString('base64')}`);
+  const theirs = {
+    stringWidth: (await import('string-width')).default,
+    ...(await import('@alcalzone/ansi-tokenize')),
+    sliceAnsi: (await import('slice-ansi')).default,
+    wrapAnsi: (await import('wrap-ansi')).default,
+  };
+  const samples = ['abc', '', '│ a1 › \u001b[32mbusy\u001b[39m ● …', '\u001b[7m › agent-1  \u001b[1mwaiting\u001b[22m\u001b[27m', '👍', '👨‍👩‍👧 x', 'é e\u0301', '日本語 ok', '🇫🇷 ok', '1️⃣', '☺ ❤️', 'a\r\nb', '\u001b]8;;https://x\u0007link\u001b]8;;\u0007'];
+  const same = (name, a, b) => {
+    if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error(`build: the rewritten ${name} answers ${JSON.stringify(a)}, the original ${JSON.stringify(b)}`);
+  };
+  for (const t of samples) {
+    same(`string-width(${JSON.stringify(t)})`, ours.stringWidth(t), theirs.stringWidth(t));
+    same(`tokenize(${JSON.stringify(t)})`, ours.styledCharsToString(ours.styledCharsFromTokens(ours.tokenize(t))), theirs.styledCharsToString(theirs.styledCharsFromTokens(theirs.tokenize(t))));
+    same(`tokenize(${JSON.stringify(t)})`, ours.tokenize(t), theirs.tokenize(t));
+    same(`slice-ansi(${JSON.stringify(t)})`, ours.sliceAnsi(t, 1, 6), theirs.sliceAnsi(t, 1, 6));
+    same(`wrap-ansi(${JSON.stringify(t)})`, ours.wrapAnsi(t, 4, { hard: true }), theirs.wrapAnsi(t, 4, { hard: true }));
   }
 }
 

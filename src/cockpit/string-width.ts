@@ -1,4 +1,5 @@
 import stringWidth from 'string-width';
+import { COCKPIT_SYMBOLS } from './symbols.js';
 
 type Options = Parameters<typeof stringWidth>[1];
 
@@ -13,7 +14,7 @@ type Options = Parameters<typeof stringWidth>[1];
  * compares the two on random text. Anything else — agent text, wide or combining characters, escapes, the
  * ambiguousIsNarrow:false option — goes to string-width unchanged.
  */
-const NARROW = /^[\x20-\x7e\u00a7\u00b7\u00d7\u2014\u2026\u203a\u2190-\u2193\u21c4\u2248\u232b\u23ce\u2500-\u257f\u25b2\u25bc\u25cf\u2713\u2717]*$/;
+const NARROW = new RegExp(`^[\\x20-\\x7e${COCKPIT_SYMBOLS}]*$`);
 
 export default function fastStringWidth(text: string, options?: Options): number {
   if (typeof text === 'string' && options?.ambiguousIsNarrow !== false && NARROW.test(text)) return text.length;
