@@ -178,7 +178,8 @@ export async function runCockpit(opts: CockpitOptions): Promise<number> {
         }
         if (firstFrame) {
           firstFrame = false;
-          process.stderr.write(`fleet: first frame after ${Math.round(process.uptime() * 1000)} ms (${startupMarks()})\n`);
+          const cpu = process.cpuUsage(); // all of this process's threads: work, as opposed to waiting
+          process.stderr.write(`fleet: first frame after ${Math.round(process.uptime() * 1000)} ms (${startupMarks()} · cpu ${Math.round((cpu.user + cpu.system) / 1000)})\n`);
         }
       },
     });
