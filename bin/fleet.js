@@ -1,10 +1,12 @@
 #!/bin/sh
-":" //; [ -n "${MALLOC_ARENA_MAX+x}" ] || export MALLOC_ARENA_MAX=1 FLEET_SET_MALLOC_ARENA_MAX=1; exec node --max-semi-space-size=2 --single-threaded-gc "$0" "$@"
+":" //; [ -n "${MALLOC_ARENA_MAX+x}" ] || export MALLOC_ARENA_MAX=1 FLEET_SET_MALLOC_ARENA_MAX=1; exec node --max-semi-space-size=2 --single-threaded-gc --initial-heap-size=48 "$0" "$@"
 // The `fleet` command. This file is read twice.
 //
-// As a shell script (the shebang), line 2 runs `:` and then execs node on this same file with two V8 flags
-// a cockpit needs (docs/BENCH.md "Memory"): a 2 MB young generation instead of 16 MB and garbage collection
-// on the main thread only take `fleet top` at 500 agents from ≈ 140 MB to ≈ 100 MB resident. It also sets
+// As a shell script (the shebang), line 2 runs `:` and then execs node on this same file with V8 flags a
+// cockpit needs (docs/BENCH.md "Memory", "Start-up"): a 2 MB young generation instead of 16 MB and garbage
+// collection on the main thread only take `fleet top` at 500 agents from ≈ 140 MB to ≈ 100 MB resident; a
+// 48 MB first heap limit keeps V8 from marking the whole heap while the first frame is drawn (≈ 15–20 ms;
+// the heap is ≈ 20 MB then, and the limit follows what is live after the first full collection). It also sets
 // MALLOC_ARENA_MAX=1 unless the operator set it: glibc otherwise gives each of node's threads its own malloc
 // arena, ≈ 20 MB more resident at 500 agents for no gain (our threads rarely allocate at once); other C
 // libraries ignore it. It is for this process only: removed from the environment below before anything is

@@ -13,6 +13,8 @@ function run(args: string[], env: Record<string, string>, direct = true): { code
     : spawnSync(process.execPath, [FLEET_BIN, ...args], { env: { ...process.env, ...env }, encoding: 'utf8' });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
+/** The V8 flags the launcher's shell line gives node. */
+const NODE_FLAGS = /exec node (.*?) "\$0"/.exec(fs.readFileSync(FLEET_BIN, 'utf8'))?.[1] ?? 'the shell line of bin/fleet.js changed';
 const caches = (dir: string): string[] => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.v8')).sort() : []);
 
 describe('bin/fleet.js launcher', () => {
@@ -27,7 +29,8 @@ describe('bin/fleet.js launcher', () => {
     // A cache file's name carries a hash of node's flags: run as a command node really got the memory flags,
     // run as `node bin/fleet.js` none — two caches, neither rejecting the other's.
     const hash = (flags: string): string => createHash('sha1').update(flags).digest('hex').slice(0, 8);
-    expect(caches(cache).map((f) => f.split('-')[3]).sort()).toEqual([hash('--max-semi-space-size=2 --single-threaded-gc'), hash('')].sort());
+    expect(NODE_FLAGS).toMatch(/^--max-semi-space-size=2 --single-threaded-gc --initial-heap-size=\d+$/);
+    expect(caches(cache).map((f) => f.split('-')[3]).sort()).toEqual([hash(NODE_FLAGS), hash('')].sort());
     // Exit codes pass through the exec: a configuration error is still 2.
     const bad = run(['ls', '--roster', path.join(cache, 'missing.yaml')], { FLEET_CODE_CACHE: cache });
     expect(bad.code).toBe(2);
@@ -84,7 +87,7 @@ describe('bin/fleet.js launcher', () => {
 
   it("the build's code cache: made by `npm run build` for this bundle, read by the cockpit when it has none of its own, never written, refused when corrupt or unsafe", () => {
     const repo = path.resolve(path.dirname(FLEET_BIN), '..');
-    const hash = createHash('sha1').update('--max-semi-space-size=2 --single-threaded-gc').digest('hex').slice(0, 8);
+    const hash = createHash('sha1').update(NODE_FLAGS).digest('hex').slice(0, 8);
     const nameFor = (bundle: string): string => {
       const st = fs.statSync(bundle);
       return `top-${process.version}-${process.arch}-${hash}-${st.size}-${Math.floor(st.mtimeMs)}.v8`;
@@ -143,7 +146,7 @@ describe('bin/fleet.js launcher', () => {
       const r = spawnSync(FLEET_BIN, ['wake', 'a1'], { env, encoding: 'utf8' });
       expect(r.status, r.stderr).toBe(0);
       const started = fs.readFileSync(seen, 'utf8');
-      expect(started).toMatch(/^ARGS --max-semi-space-size=2 --single-threaded-gc /);
+      expect(started.startsWith(`ARGS ${NODE_FLAGS} `)).toBe(true);
       expect(started).toContain(`\nMALLOC_ARENA_MAX=${operator ?? '1'}\n`);
       const agent = await waitFor(() => fs.existsSync(agentEnv) && fs.readFileSync(agentEnv, 'utf8'), { what: 'the agent wrote its environment' });
       expect(agent).toContain('FLEET_SOCKET='); // it is the agent's environment, and complete
