@@ -52,28 +52,10 @@ async function until(ctl: ControlClient, ok: (s: string) => boolean, timeoutMs: 
 export async function measureCockpit(
   f: SynthFleet,
   ctl: ControlClient,
-  o: { fleetBin: string; nodeArgs?: string | undefined; serverPid: number; windowMs: number; source: 'control' | 'poll'; keySamples: number; writeSamples: number; busyPhase?: (print: boolean) => Promise<() => Promise<void>>; busyPrinting?: boolean },
+  o: TopOptions & { serverPid: number; windowMs: number; keySamples: number; writeSamples: number; busyPhase?: (print: boolean) => Promise<() => Promise<void>>; busyPrinting?: boolean },
 ): Promise<CockpitResult> {
-  const n = f.names.length;
-  const errFile = path.join(f.root, `top-${n}.stderr`);
-  // Appended to by every start at this N: only what this start wrote counts.
-  const errFrom = fs.existsSync(errFile) ? fs.statSync(errFile).size : 0;
-  const launcher = o.nodeArgs ? `${shq(process.execPath)} ${o.nodeArgs} ${shq(o.fleetBin)}` : shq(o.fleetBin);
-  const cmd = `exec ${launcher} top --socket ${shq(f.socket)} --roster ${shq(f.roster)} --state-dir ${shq(f.stateDir)} 2>>${shq(errFile)}`;
-  // The launcher's V8 code cache lives in the bench's temp dir: the first start of a run compiles and saves
-  // it (as the first start after a build does), every later one loads it.
-  const env = ['-e', `FLEET_CODE_CACHE=${path.join(f.root, 'code-cache')}`, '-e', `CLAUDE_CONFIG_DIR=${f.claudeHome}`, '-e', 'FLEET_BENCH_FIRST_FRAME=1', '-e', 'TERM=xterm-256color', '-e', `FLEET_TMUX_SOURCE=${o.source}`, '-e', `PATH=${path.dirname(process.execPath)}:${process.env.PATH ?? ''}`];
-  // Start on a settled machine: the phase before may have just respawned 50 panes or quit a cockpit, and
-  // an operator does not start fleet top in the same instant (the self-reported figure showed +60–90 ms).
-  await sleep(2_000);
-  const t0 = performance.now();
-  const r = await ctl.run(['new-session', '-d', '-s', TOP_SESSION, '-x', '200', '-y', '60', ...env, cmd]);
-  if (r.exitCode !== 0) throw new Error(`cannot start fleet top: ${r.stderr.trim()}`);
+  const { firstMs, fullMs, selfMs, marks } = await startTop(f, ctl, o);
   try {
-    const header = /fleet fleet-bench-\S+ .*│ (\d+) agents/;
-    const first = await until(ctl, (s) => header.test(s), 20_000, 'the first frame');
-    const full = await until(ctl, (s) => Number(header.exec(s)?.[1] ?? -1) >= n, 30_000, `${n} agents in the header`);
-    const self = /first frame after (\d+) ms \((.*)\)/.exec(fs.existsSync(errFile) ? fs.readFileSync(errFile, 'utf8').slice(errFrom) : '');
     const panePid = Number((await ctl.run(['display-message', '-p', '-t', `=${TOP_SESSION}:`, '#{pane_pid}'])).stdout.trim());
     // Start-up work settles first: the first transcript scan of every agent, the supervisor's first passes,
     // and V8's memory reducer, which runs a few full garbage collections in the first ~10 s after start-up
@@ -126,10 +108,10 @@ export async function measureCockpit(
     const busy = await busyWindow(false);
     const busyPrinting = o.busyPrinting ? await busyWindow(true) : null;
     return {
-      firstFrameMs: first - t0,
-      firstFrameSelfMs: self ? Number(self[1]) : null,
-      firstFrameMarks: self?.[2] ?? null,
-      fullFrameMs: full - t0,
+      firstFrameMs: firstMs,
+      firstFrameSelfMs: selfMs,
+      firstFrameMarks: marks,
+      fullFrameMs: fullMs,
       keyToFrame: dist(keys),
       transcriptToScreen: dist(writes),
       idle,
@@ -138,8 +120,85 @@ export async function measureCockpit(
       rssMb: busy?.rssMb ?? idle.rssMb,
     };
   } finally {
-    await ctl.run(['send-keys', '-t', `=${TOP_SESSION}:`, 'q']);
-    await sleep(300);
-    await ctl.run(['kill-session', '-t', `=${TOP_SESSION}`]);
+    await quitTop(ctl);
   }
+}
+
+export interface TopOptions {
+  fleetBin: string;
+  nodeArgs?: string | undefined;
+  source: 'control' | 'poll';
+}
+
+export interface Started {
+  /** new-session → the header on screen, → every agent counted in it (ms). */
+  firstMs: number;
+  fullMs: number;
+  /** fleet's own report: process uptime at its first render, and its start-up marks. */
+  selfMs: number | null;
+  marks: string | null;
+}
+
+/** Starts the built `fleet top` in a pane on the bench server, as an operator would, and waits for its first frame. */
+async function startTop(f: SynthFleet, ctl: ControlClient, o: TopOptions): Promise<Started> {
+  const n = f.names.length;
+  const errFile = path.join(f.root, `top-${n}.stderr`);
+  // Appended to by every start at this N: only what this start wrote counts (a byte offset: the marks hold '·').
+  const errFrom = fs.existsSync(errFile) ? fs.statSync(errFile).size : 0;
+  const launcher = o.nodeArgs ? `${shq(process.execPath)} ${o.nodeArgs} ${shq(o.fleetBin)}` : shq(o.fleetBin);
+  const cmd = `exec ${launcher} top --socket ${shq(f.socket)} --roster ${shq(f.roster)} --state-dir ${shq(f.stateDir)} 2>>${shq(errFile)}`;
+  // The launcher's V8 code cache lives in the bench's temp dir, empty at first: the run's first start reads
+  // the one `npm run build` made (dist/code-cache), as the first start after a build does, and saves its own.
+  const env = ['-e', `FLEET_CODE_CACHE=${path.join(f.root, 'code-cache')}`, '-e', `CLAUDE_CONFIG_DIR=${f.claudeHome}`, '-e', 'FLEET_BENCH_FIRST_FRAME=1', '-e', 'TERM=xterm-256color', '-e', `FLEET_TMUX_SOURCE=${o.source}`, '-e', `PATH=${path.dirname(process.execPath)}:${process.env.PATH ?? ''}`];
+  // Start on a settled machine: the phase before may have just respawned 50 panes or quit a cockpit, and
+  // an operator does not start fleet top in the same instant (the self-reported figure showed +60–90 ms).
+  await sleep(2_000);
+  const t0 = performance.now();
+  const r = await ctl.run(['new-session', '-d', '-s', TOP_SESSION, '-x', '200', '-y', '60', ...env, cmd]);
+  if (r.exitCode !== 0) throw new Error(`cannot start fleet top: ${r.stderr.trim()}`);
+  try {
+    const header = /fleet fleet-bench-\S+ .*│ (\d+) agents/;
+    const first = await until(ctl, (s) => header.test(s), 20_000, 'the first frame');
+    const full = await until(ctl, (s) => Number(header.exec(s)?.[1] ?? -1) >= n, 30_000, `${n} agents in the header`);
+    const self = /first frame after (\d+) ms \((.*)\)/.exec(fs.existsSync(errFile) ? fs.readFileSync(errFile).subarray(errFrom).toString('utf8') : '');
+    return { firstMs: first - t0, fullMs: full - t0, selfMs: self ? Number(self[1]) : null, marks: self?.[2] ?? null };
+  } catch (e) {
+    await quitTop(ctl);
+    throw e;
+  }
+}
+
+async function quitTop(ctl: ControlClient): Promise<void> {
+  await ctl.run(['send-keys', '-t', `=${TOP_SESSION}:`, 'q']);
+  await sleep(300);
+  await ctl.run(['kill-session', '-t', `=${TOP_SESSION}`]);
+}
+
+export interface StartsResult {
+  /** Each start: new-session → every agent counted in the header on screen (ms). */
+  written: number[];
+  unchanged: number[];
+  /** fleet's own figures for the same starts (process uptime at its first render). */
+  writtenSelf: number[];
+  unchangedSelf: number[];
+}
+
+/**
+ * `k` more starts of `fleet top` each way, alternating: with the roster just rewritten (a comment line added,
+ * so its cached parse no longer matches, as after an edit) and with it unchanged. One start is one sample
+ * of a figure this VM moves by ±40 ms between starts minutes apart; the table gives the median and p95.
+ */
+export async function measureStarts(f: SynthFleet, ctl: ControlClient, o: TopOptions, k: number, onStart?: (written: boolean, s: Started) => void): Promise<StartsResult> {
+  const res: StartsResult = { written: [], unchanged: [], writtenSelf: [], unchangedSelf: [] };
+  for (let i = 0; i < k; i++) {
+    for (const written of [true, false]) {
+      if (written) fs.appendFileSync(f.roster, `# bench start ${i + 1}\n`);
+      const s = await startTop(f, ctl, o);
+      await quitTop(ctl);
+      onStart?.(written, s);
+      (written ? res.written : res.unchanged).push(s.fullMs);
+      if (s.selfMs !== null) (written ? res.writtenSelf : res.unchangedSelf).push(s.selfMs);
+    }
+  }
+  return res;
 }

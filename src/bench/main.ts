@@ -3,10 +3,10 @@ import path from 'node:path';
 import { loadRoster } from '../state/roster-file.js';
 import { ControlClient } from '../tmux/control.js';
 import { measureBroadcast, type BroadcastResult } from './broadcast.js';
-import { measureCockpit, type CockpitResult } from './cockpit.js';
+import { measureCockpit, measureStarts, type CockpitResult, type StartsResult } from './cockpit.js';
 import { measureCaptures, measurePeerPass, measureServerAlone, measureTicks, type CaptureResult, type TickResult, type WindowResult } from './measure.js';
 import { BenchUsageError, parseArgs, type Opts } from './args.js';
-import { machine } from './proc.js';
+import { machine, median, quantile } from './proc.js';
 import { fmt, notes, table, writeBenchDoc, type Row, type Verdict } from './report.js';
 import { createSynthFleet, type SynthFleet } from './synth.js';
 
@@ -14,7 +14,7 @@ import { createSynthFleet, type SynthFleet } from './synth.js';
  * `npm run bench`: a synthetic fleet on a private socket at N = 50, 200, 500, the real fleet code paths
  * (the built `fleet top` in a tmux pane, the built `fleet broadcast`), one table of the issue-8 measures
  * with budgets, plus the per-agent polling baseline peers use.
- * Options: --n 50,200,500  --window-ms 12000  --ticks 30  --keys 40  --writes 15  --broadcast 100  --write  --quick
+ * Options: --n 50,200,500  --window-ms 12000  --ticks 30  --keys 40  --writes 15  --starts 5  --broadcast 100  --write  --quick
  *   --cockpit-only control,poll (only the fleet top phase)  --node-args '…' (run fleet top as `node <args> bin/fleet.js`, e.g. --cpu-prof; default: bin/fleet.js itself, shebang flags)
  */
 const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -30,6 +30,8 @@ interface PerN {
   writers: number;
   top: CockpitResult | Error;
   topPoll: CockpitResult | Error;
+  /** `--starts` more starts each way (roster just written · unchanged), control mode; null: not measured. */
+  starts: StartsResult | Error | null;
   /** The tmux server's own CPU with no fleet process running (% of one core): what the agents cost it. */
   alone: { idle: number; busy: number; busyPrinting: number };
 }
@@ -67,6 +69,17 @@ async function cockpit(f: SynthFleet, ctl: ControlClient, serverPid: number, o: 
   }
 }
 
+/** `--starts K` more starts each way (null with --starts 0), each logged with fleet's own figure and marks. */
+async function extraStarts(f: SynthFleet, ctl: ControlClient, n: number, o: Opts): Promise<StartsResult | Error | null> {
+  if (o.starts === 0) return null;
+  log(`N=${n}: ${o.starts} more starts of fleet top each way, roster just written and unchanged`);
+  const starts = await measureStarts(f, ctl, { fleetBin: FLEET_BIN, nodeArgs: o.nodeArgs, source: 'control' }, o.starts, (written, s) =>
+    log(`N=${n}: start (roster ${written ? 'just written' : 'unchanged'}): all agents on screen after ${fmt(s.fullMs)} ms; fleet's own ${s.selfMs ?? '–'} ms (${s.marks ?? 'no marks'})`),
+  ).catch((e: unknown) => e as Error);
+  if (starts instanceof Error) log(`N=${n}: the extra starts failed: ${starts.message}`);
+  return starts;
+}
+
 async function runN(f: SynthFleet, n: number, o: Opts): Promise<PerN | null> {
   log(`growing the fleet to ${n} sessions`);
   await f.grow(n);
@@ -83,6 +96,8 @@ async function runN(f: SynthFleet, n: number, o: Opts): Promise<PerN | null> {
         const r = await cockpit(f, ctl, f.serverPid(), o, source, f.names.filter((_, i) => i % 10 === 0).slice(0, Math.max(1, Math.round(n / 10))));
         process.stdout.write(`N=${n} ${source}: ${JSON.stringify(r instanceof Error ? r.message : r)}\n`);
       }
+      const starts = await extraStarts(f, ctl, n, o);
+      if (starts) process.stdout.write(`N=${n} starts: ${JSON.stringify(starts instanceof Error ? starts.message : starts)}\n`);
     } finally {
       await ctl.close();
     }
@@ -119,7 +134,8 @@ async function runN(f: SynthFleet, n: number, o: Opts): Promise<PerN | null> {
     const top = await cockpit(f, ctl, serverPid, o, 'control', busyNames);
     log(`N=${n}: fleet top (FLEET_TMUX_SOURCE=poll): idle and busy windows`);
     const topPoll = await cockpit(f, ctl, serverPid, o, 'poll', busyNames);
-    return { n, poll, control, peer, captures, writers, top, topPoll, alone: { idle: aloneIdle, busy: aloneBusy, busyPrinting: aloneBusyPrinting } };
+    const starts = await extraStarts(f, ctl, n, o);
+    return { n, poll, control, peer, captures, writers, top, topPoll, starts, alone: { idle: aloneIdle, busy: aloneBusy, busyPrinting: aloneBusyPrinting } };
   } finally {
     await ctl.close();
   }
@@ -198,15 +214,7 @@ function buildRows(rs: PerN[], b: BroadcastResult | Error | null): Row[] {
     },
     cockpitRow('key → frame p50/p95 (send-keys j/k → screen changed)', '≤ 30 ms p95 at 500', (c) => `${fmt(c.keyToFrame.median)}/${fmt(c.keyToFrame.p95)} ms`, (c) => c.keyToFrame.p95 <= 30),
     cockpitRow('transcript write → state on screen p50/p95', '≤ 300 ms p95', (c) => `${fmt(c.transcriptToScreen.median)}/${fmt(c.transcriptToScreen.p95)} ms`, (c) => c.transcriptToScreen.p95 <= 300),
-    {
-      // Each N's first start parses a roster it has never seen (as after an edit); the second (the poll
-      // run) finds it in the roster cache. Every start but the run's very first loads the code cache.
-      measure: 'start → first frame, all agents shown (screen; fleet\'s own count): roster just written · unchanged',
-      budget: '≤ 300 ms',
-      cells: rs.map((r) => [r.top, r.topPoll].map((c) => (ok(c) ? `${fmt(c.firstFrameMs)} (${c.firstFrameSelfMs ?? '–'})` : '–')).join(' · ') + ' ms'),
-      verdict: ok(top.top) && ok(top.topPoll) ? pass(rs.every((r) => [r.top, r.topPoll].every((c) => !ok(c) || (c.firstFrameMs <= 300 && c.fullFrameMs <= 300)))) : 'not measured',
-      note: `the first frame already counts every agent (all agents shown at ${rs.map((r) => (ok(r.top) ? fmt(r.top.fullFrameMs) : '–')).join(' / ')} ms); the run's first start (N=${rs[0]?.n}, roster just written) is also the first after the build: no V8 code cache yet.`,
-    },
+    firstFrameRow(rs),
     cockpitRow('resident memory of fleet top', '≤ 100 MB at 500', (c) => `${fmt(c.rssMb ?? NaN)} MB`, (c) => (c.rssMb ?? Infinity) <= 100),
   ];
   if (b === null) rows.push({ measure: 'broadcast to 100 agents, all verified', budget: '≤ 10 s', cells: rs.map(() => '–'), verdict: 'not measured', note: 'not measured: --broadcast 0' });
@@ -221,6 +229,42 @@ function buildRows(rs: PerN[], b: BroadcastResult | Error | null): Row[] {
     });
   }
   return rows;
+}
+
+/**
+ * Start → first frame. With `--starts K`: the median and p95 of K starts each way per N (roster just
+ * written, so parsed; unchanged, so from the roster cache), judged on the median — one start is one sample
+ * of a figure this VM moves by ±40 ms from one minute to the next; the p95 is shown beside it. Without
+ * extra starts: each N's two single starts (the control run's, roster just written; the poll run's,
+ * unchanged), each judged alone.
+ */
+function firstFrameRow(rs: PerN[]): Row {
+  const sampled = rs.every((r) => r.starts !== null && !(r.starts instanceof Error));
+  const first = rs[0];
+  const firstStart = first && ok(first.top) ? `the run's very first start (N=${first.n}, roster just written) is the first after the build, from the code cache \`npm run build\` made: ${fmt(first.top.fullFrameMs)} ms (fleet's own count ${first.top.firstFrameSelfMs ?? '–'} ms)` : '';
+  if (!sampled) {
+    return {
+      measure: "start → first frame, all agents shown (screen; fleet's own count): roster just written · unchanged",
+      budget: '≤ 300 ms',
+      cells: rs.map((r) => [r.top, r.topPoll].map((c) => (ok(c) ? `${fmt(c.fullFrameMs)} (${c.firstFrameSelfMs ?? '–'})` : '–')).join(' · ') + ' ms'),
+      verdict: rs.every((r) => ok(r.top) && ok(r.topPoll)) ? pass(rs.every((r) => [r.top, r.topPoll].every((c) => ok(c) && c.fullFrameMs <= 300))) : 'not measured',
+      note: `one start each (no --starts); ${firstStart}.`,
+    };
+  }
+  const st = (r: PerN): StartsResult => r.starts as StartsResult;
+  const cell = (xs: number[], self: number[]): string => `${fmt(median(xs))}/${fmt(quantile(xs, 0.95))} (${self.length ? fmt(median(self)) : '–'})`;
+  const over = rs.flatMap((r) => [
+    ...(quantile(st(r).written, 0.95) > 300 ? [`N=${r.n} just written`] : []),
+    ...(quantile(st(r).unchanged, 0.95) > 300 ? [`N=${r.n} unchanged`] : []),
+  ]);
+  const k = st(rs[0]!).written.length;
+  return {
+    measure: `start → first frame, all agents shown, p50/p95 of ${k} starts (fleet's own p50): roster just written · unchanged`,
+    budget: '≤ 300 ms (median)',
+    cells: rs.map((r) => `${cell(st(r).written, st(r).writtenSelf)} · ${cell(st(r).unchanged, st(r).unchangedSelf)} ms`),
+    verdict: pass(rs.every((r) => median(st(r).written) <= 300 && median(st(r).unchanged) <= 300)),
+    note: `screen time from new-session of the pane to every agent counted in the header; the first frame already counts them all. p95 over 300 ms: ${over.length ? over.join(', ') : 'none'}. Each N's single starts in the phases above (control, roster just written · poll, unchanged): ${rs.map((r) => [r.top, r.topPoll].map((c) => (ok(c) ? fmt(c.fullFrameMs) : '–')).join(' · ')).join(' / ')} ms; ${firstStart}.`,
+  };
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -13,11 +13,19 @@ describe('npm run bench options', () => {
     expect(parseArgs(['--n', '500,50']).ns).toEqual([50, 500]);
     expect(parseArgs(['--cockpit-only', 'poll,control']).cockpitOnly).toEqual(['poll', 'control']);
   });
+  it('repeats fleet top starts 5 times each way by default, 2 with --quick, none with --starts 0', () => {
+    expect(parseArgs([]).starts).toBe(5);
+    expect(parseArgs(['--quick']).starts).toBe(2);
+    expect(parseArgs(['--starts', '0']).starts).toBe(0);
+    expect(parseArgs(['--quick', '--starts', '7']).starts).toBe(7);
+  });
   it.each([
     [['--n', '50,abc'], /--n: expected a whole number 1–2000, got "abc"/],
     [['--n'], /--n: expected a whole number/],
     [['--window-ms', '10'], /--window-ms: expected a whole number 1000–600000, got "10"/],
     [['--keys', '-1'], /--keys/],
+    [['--starts', '2.5'], /--starts: expected a whole number 0–100, got "2.5"/],
+    [['--starts', '101'], /--starts: expected a whole number 0–100, got "101"/],
     [['--cockpit-only', 'tmux'], /--cockpit-only: expected control and\/or poll, got "tmux"/],
     [['--fast'], /unknown option --fast/],
   ])('refuses %j with a usage error naming the flag', (argv, msg) => {
