@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import type { Roster, TmuxObservation } from '../domain/types.js';
 import { initialState, reduce, type CockpitState } from '../store/index.js';
-import { ExecaTmuxRunner } from '../tmux/runner.js';
+import { ProcessTmuxRunner } from '../tmux/runner.js';
 import { median, procCpu, quantile, rssMb, treeCpu } from './proc.js';
 
 export interface Dist {
@@ -76,7 +76,7 @@ export interface PeerResult {
 
 /** What peers do: one `has-session` + one `capture-pane` per agent per tick, each its own tmux process. */
 export async function measurePeerPass(socket: string, names: readonly string[], serverPid: number, passes: number): Promise<PeerResult> {
-  const runner = new ExecaTmuxRunner(socket);
+  const runner = new ProcessTmuxRunner(socket);
   const t0 = performance.now();
   const c0 = selfCpu();
   const s0 = procCpu(serverPid)?.self ?? 0;
@@ -166,7 +166,7 @@ export async function measureCaptures(socket: string, names: readonly string[], 
     const server = (procCpu(serverPid)?.self ?? 0) - s0;
     return { wallMs: performance.now() - t0, cpuMs: selfCpu() - c0 + server, spawned };
   };
-  const runner = new ExecaTmuxRunner(socket);
+  const runner = new ProcessTmuxRunner(socket);
   const cap = (n: string): string[] => ['capture-pane', '-p', '-t', `=${n}:`];
   const check = (ok: boolean, what: string): void => {
     if (!ok) throw new Error(`capture burst (${what}) did not return every pane`);

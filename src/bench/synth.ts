@@ -5,7 +5,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { claudeSlug } from '../runtimes/claude-paths.js';
 import { TmuxClient } from '../tmux/client.js';
-import { ExecaTmuxRunner, tmuxClientEnv } from '../tmux/runner.js';
+import { ProcessTmuxRunner, tmuxClientEnv } from '../tmux/runner.js';
 import { shq } from './report.js';
 
 /**
@@ -59,7 +59,7 @@ export function createSynthFleet(socket = `fleet-bench-${process.pid}`): SynthFl
   fs.mkdirSync(claudeHome, { recursive: true });
   fs.writeFileSync(path.join(root, 'idle.sh'), IDLE_SH);
   fs.writeFileSync(path.join(root, 'busy.sh'), BUSY_SH);
-  const runner = new ExecaTmuxRunner(socket);
+  const runner = new ProcessTmuxRunner(socket);
   const tmux = new TmuxClient(socket, runner);
   const names: string[] = [];
   const uuids = new Map<string, string>();

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { HOLDER_SESSION, assertAgentName, assertSocketName, paneTarget, sessionTarget } from '../domain/names.js';
 import type { TmuxObservation } from '../domain/types.js';
 import { LIST_PANES_FORMAT, isNoServer, parseListPanes } from './parse.js';
-import { ExecaTmuxRunner, type RunResult, type TmuxRunner } from './runner.js';
+import { ProcessTmuxRunner, type RunResult, type TmuxRunner } from './runner.js';
 
 export class TmuxError extends Error {
   override name = 'TmuxError';
@@ -35,7 +35,7 @@ export class TmuxClient {
     runner?: TmuxRunner,
   ) {
     assertSocketName(socket);
-    this.runner = runner ?? new ExecaTmuxRunner(socket);
+    this.runner = runner ?? new ProcessTmuxRunner(socket);
   }
 
   private async run(args: string[], input?: string | Buffer, timeoutMs?: number): Promise<RunResult> {

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { TmuxObservation } from '../domain/types.js';
 import { LIST_PANES_FORMAT, isNoServer, parseListPanes } from './parse.js';
-import { DEFAULT_TMUX_TIMEOUT_MS, ExecaTmuxRunner, tmuxClientEnv, type RunOptions, type RunResult, type TmuxRunner } from './runner.js';
+import { DEFAULT_TMUX_TIMEOUT_MS, ProcessTmuxRunner, tmuxClientEnv, type RunOptions, type RunResult, type TmuxRunner } from './runner.js';
 
 /**
  * A tmux control-mode (`tmux -C`) connection: ONE long-lived client process that answers commands
@@ -162,7 +162,7 @@ export class ControlClient implements TmuxRunner {
     readonly socket: string,
     readonly opts: ControlOptions = {},
   ) {
-    this.fallback = opts.fallback ?? new ExecaTmuxRunner(socket, opts.tmuxBin);
+    this.fallback = opts.fallback ?? new ProcessTmuxRunner(socket, opts.tmuxBin);
     this.#backoff = opts.reconnectMinMs ?? 500;
   }
 

@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { spawn, type ChildProcess } from 'node:child_process';
 
 /** How one tmux command is run. The only seam: a control-mode or ssh runner implements the same. */
 export interface TmuxRunner {
@@ -33,8 +33,20 @@ export function tmuxClientEnv(base: NodeJS.ProcessEnv = process.env): Record<str
   return env;
 }
 
-/** Runs `tmux -u -L <socket> …args` through execa with an argument array and a timeout. */
-export class ExecaTmuxRunner implements TmuxRunner {
+/** Output beyond this (stdout + stderr) kills the client: tmux never legitimately prints this much. */
+export const MAX_TMUX_OUTPUT_BYTES = 64 * 1024 * 1024;
+/** After a timeout's SIGTERM, SIGKILL if the client is still there this much later. */
+const KILL_GRACE_MS = 2_000;
+
+/**
+ * Runs `tmux -u -L <socket> …args` as a child process with an argument array (no shell) and a timeout.
+ *
+ * node:child_process directly rather than execa: this is the hot path (every spawned tmux call, the
+ * `fleet top` first observation) and execa's first call in a fresh process costs 7–12 ms more of
+ * synchronous JavaScript than a bare spawn on our machines (docs/BENCH.md "Decisions"); what it adds —
+ * input, a timeout with a forced kill, spawn errors told apart from exit codes — is a few lines here.
+ */
+export class ProcessTmuxRunner implements TmuxRunner {
   #spawned = 0;
   constructor(
     readonly socket: string,
@@ -45,33 +57,82 @@ export class ExecaTmuxRunner implements TmuxRunner {
     return this.#spawned;
   }
 
-  async run(args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+  run(args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
     this.#spawned++;
-    const r = await execa(this.tmuxBin, ['-u', '-L', this.socket, ...args], {
-      input: opts.input ?? '',
-      timeout: opts.timeoutMs ?? DEFAULT_TMUX_TIMEOUT_MS,
-      reject: false,
-      stripFinalNewline: false,
-      extendEnv: false,
-      env: { ...tmuxClientEnv(), ...(opts.env ?? {}) },
-      encoding: 'utf8',
+    return new Promise<RunResult>((resolve, reject) => {
+      let child: ChildProcess;
+      try {
+        child = spawn(this.tmuxBin, ['-u', '-L', this.socket, ...args], {
+          env: { ...tmuxClientEnv(), ...(opts.env ?? {}) },
+          stdio: ['pipe', 'pipe', 'pipe'],
+        });
+      } catch (e) {
+        reject(unavailable(this.tmuxBin, e));
+        return;
+      }
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      let bytes = 0;
+      let timedOut = false;
+      let overflow = false;
+      let killTimer: NodeJS.Timeout | undefined;
+      const kill = (): void => {
+        child.kill('SIGTERM');
+        killTimer ??= setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
+        killTimer.unref();
+      };
+      const collect = (into: Buffer[]) => (b: Buffer): void => {
+        bytes += b.length;
+        if (bytes > MAX_TMUX_OUTPUT_BYTES) {
+          if (!overflow) kill();
+          overflow = true;
+          return;
+        }
+        into.push(b);
+      };
+      child.stdout!.on('data', collect(out));
+      child.stderr!.on('data', collect(err));
+      // tmux may exit before reading its input (EPIPE): the exit status says what happened.
+      child.stdin!.on('error', () => undefined);
+      child.stdin!.end(opts.input ?? '');
+      const timer = setTimeout(() => {
+        timedOut = true;
+        kill();
+      }, opts.timeoutMs ?? DEFAULT_TMUX_TIMEOUT_MS);
+      let settled = false;
+      const settle = (): boolean => {
+        if (settled) return false;
+        settled = true;
+        clearTimeout(timer);
+        if (killTimer) clearTimeout(killTimer);
+        return true;
+      };
+      // No pid: the process never started (ENOENT, EACCES…). Any other 'error' (a failed kill) changes nothing.
+      child.on('error', (e) => {
+        if (child.pid === undefined && settle()) reject(unavailable(this.tmuxBin, e));
+      });
+      child.on('close', (code) => {
+        if (!settle()) return;
+        const stderr = Buffer.concat(err).toString('utf8');
+        resolve({
+          stdout: Buffer.concat(out).toString('utf8'),
+          stderr: overflow ? `${stderr}fleet: tmux printed more than ${MAX_TMUX_OUTPUT_BYTES} bytes; the client was stopped\n` : stderr,
+          exitCode: timedOut ? 124 : (code ?? 1),
+          timedOut,
+        });
+      });
     });
-    if (r.failed && r.exitCode === undefined && !r.timedOut) {
-      // spawn failure (tmux missing from PATH, EACCES…)
-      const code = (r as { code?: string }).code ?? 'ENOENT';
-      throw new TmuxUnavailableError(
-        code === 'ENOENT'
-          ? `tmux not found on PATH (${this.tmuxBin}); install it (apt-get install tmux / brew install tmux)`
-          : `cannot run tmux: ${r.shortMessage}`,
-      );
-    }
-    return {
-      stdout: typeof r.stdout === 'string' ? r.stdout : '',
-      stderr: typeof r.stderr === 'string' ? r.stderr : '',
-      exitCode: r.exitCode ?? (r.timedOut ? 124 : 1),
-      timedOut: r.timedOut ?? false,
-    };
   }
+}
+
+/** A spawn failure (tmux missing from PATH, EACCES…) as the error every caller handles. */
+function unavailable(bin: string, e: unknown): TmuxUnavailableError {
+  const code = (e as { code?: string }).code;
+  return new TmuxUnavailableError(
+    code === 'ENOENT' || code === undefined
+      ? `tmux not found on PATH (${bin}); install it (apt-get install tmux / brew install tmux)`
+      : `cannot run tmux: ${(e as Error).message}`,
+  );
 }
 
 export class TmuxUnavailableError extends Error {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { openContext } from '../../src/context.js';
 import { broadcast, recoverRuns } from '../../src/delivery/broadcast.js';
 import { Ledger } from '../../src/delivery/ledger.js';
-import { ExecaTmuxRunner, type RunOptions, type RunResult, type TmuxRunner } from '../../src/tmux/runner.js';
+import { ProcessTmuxRunner, type RunOptions, type RunResult, type TmuxRunner } from '../../src/tmux/runner.js';
 import { makeTestFleet, standinAgents, type TestFleet } from '../helpers/fleet-env.js';
 import { tmux, waitFor } from '../helpers/tmux.js';
 import { userTurns } from './delivery-helpers.js';
@@ -203,7 +203,7 @@ describe('fleet broadcast', () => {
     const f = await liveFleet(names);
     /** Kills the server right before the third paste. */
     class Dying implements TmuxRunner {
-      inner = new ExecaTmuxRunner(f.socket);
+      inner = new ProcessTmuxRunner(f.socket);
       pastes = 0;
       get spawned(): number {
         return this.inner.spawned;

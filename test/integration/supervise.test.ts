@@ -7,7 +7,7 @@ import { openContext } from '../../src/context.js';
 import { createSupervisor } from '../../src/lifecycle/index.js';
 import { adapterFor as realAdapterFor } from '../../src/runtimes/index.js';
 import { readAgentFiles } from '../../src/state/files.js';
-import { ExecaTmuxRunner } from '../../src/tmux/runner.js';
+import { ProcessTmuxRunner } from '../../src/tmux/runner.js';
 import { makeTestFleet, standinAgents, type TestFleet } from '../helpers/fleet-env.js';
 import { FLEET_BIN, STANDIN, tmux, waitFor } from '../helpers/tmux.js';
 
@@ -112,7 +112,7 @@ describe('fleet supervise', () => {
     const f = makeTestFleet();
     f.writeRoster(`version: 1\nagents:\n${standinAgents(f, ['a1'])}`);
     expect((await f.fleet(['wake', 'a1'])).code).toBe(0);
-    const runner = new ExecaTmuxRunner(f.socket);
+    const runner = new ProcessTmuxRunner(f.socket);
     const ctx = openContext({ socket: f.socket, roster: f.roster, stateDir: f.stateDir, runner });
     const fresh = await ctx.tmux.observe();
     // a current observation: nothing to do, and no tmux process spawned for it
@@ -136,7 +136,7 @@ describe('fleet supervise', () => {
     const f = makeTestFleet();
     f.writeRoster(`version: 1\nagents:\n${standinAgents(f, ['a1'])}`);
     expect((await f.fleet(['wake', 'a1'])).code).toBe(0); // fleet-woken: a reap candidate every tick
-    const ctx = openContext({ socket: f.socket, roster: f.roster, stateDir: f.stateDir, runner: new ExecaTmuxRunner(f.socket) });
+    const ctx = openContext({ socket: f.socket, roster: f.roster, stateDir: f.stateDir, runner: new ProcessTmuxRunner(f.socket) });
     const fresh = await ctx.tmux.observe();
     let scans = 0;
     const adapterFor: typeof realAdapterFor = (rt) => {

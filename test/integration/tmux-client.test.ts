@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NameError } from '../../src/domain/names.js';
 import { TmuxClient, TmuxError } from '../../src/tmux/client.js';
-import { ExecaTmuxRunner, TmuxUnavailableError, tmuxClientEnv, type RunOptions, type RunResult, type TmuxRunner } from '../../src/tmux/runner.js';
+import { MAX_TMUX_OUTPUT_BYTES, ProcessTmuxRunner, TmuxUnavailableError, tmuxClientEnv, type RunOptions, type RunResult, type TmuxRunner } from '../../src/tmux/runner.js';
 import { killTestServer, tempDir, testSocket, tmux, waitFor } from '../helpers/tmux.js';
 
 const sockets: string[] = [];
@@ -170,7 +170,7 @@ describe('TmuxClient against a real private tmux server', () => {
   });
 });
 
-describe('ExecaTmuxRunner', () => {
+describe('ProcessTmuxRunner', () => {
   /** A stand-in tmux binary that prints its argv and what it saw of TMUX. */
   function fakeTmux(body: string): string {
     const f = path.join(tempDir(), 'tmux');
@@ -180,7 +180,7 @@ describe('ExecaTmuxRunner', () => {
 
   it('always runs `tmux -u -L <socket> …args` as an argument array, without TMUX/TMUX_PANE', async () => {
     const bin = fakeTmux('printf "%s\\n" "$@"; echo "TMUX=${TMUX-unset} PANE=${TMUX_PANE-unset}"');
-    const r = new ExecaTmuxRunner('fleet-test-args', bin);
+    const r = new ProcessTmuxRunner('fleet-test-args', bin);
     const saved = process.env.TMUX;
     process.env.TMUX = '/tmp/tmux-0/default,1,0';
     try {
@@ -195,12 +195,12 @@ describe('ExecaTmuxRunner', () => {
   });
 
   it('passes stdin for load-buffer', async () => {
-    const r = new ExecaTmuxRunner('fleet-test-stdin', fakeTmux('cat'));
+    const r = new ProcessTmuxRunner('fleet-test-stdin', fakeTmux('cat'));
     expect((await r.run(['load-buffer', '-'], { input: 'héllo\nworld' })).stdout).toBe('héllo\nworld');
   });
 
   it('a hung tmux is killed after the timeout and reported as timedOut', async () => {
-    const r = new ExecaTmuxRunner('fleet-test-hang', fakeTmux('exec sleep 30'));
+    const r = new ProcessTmuxRunner('fleet-test-hang', fakeTmux('exec sleep 30'));
     const t0 = Date.now();
     const out = await r.run(['list-panes'], { timeoutMs: 300 });
     expect(out.timedOut).toBe(true);
@@ -210,8 +210,37 @@ describe('ExecaTmuxRunner', () => {
     expect((await c.observe()).server).toBe('down');
   });
 
+  it('a tmux that ignores SIGTERM after the timeout is killed', async () => {
+    const r = new ProcessTmuxRunner('fleet-test-stubborn', fakeTmux("trap '' TERM; i=0; while [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done"));
+    const t0 = Date.now();
+    const out = await r.run(['list-panes'], { timeoutMs: 200 });
+    expect(out).toMatchObject({ timedOut: true, exitCode: 124 });
+    expect(Date.now() - t0).toBeLessThan(8_000);
+  });
+
+  it('passes exit codes and stderr through, and survives a tmux that exits without reading its input', async () => {
+    const r = new ProcessTmuxRunner('fleet-test-exit', fakeTmux('echo "no server running on x" >&2; exit 3'));
+    const out = await r.run(['load-buffer', '-'], { input: 'x'.repeat(4 * 1024 * 1024) });
+    expect(out).toEqual({ stdout: '', stderr: 'no server running on x\n', exitCode: 3, timedOut: false });
+  });
+
+  it('stops a tmux that prints without end, and says so', async () => {
+    const r = new ProcessTmuxRunner('fleet-test-flood', fakeTmux('exec cat /dev/zero'));
+    const out = await r.run(['capture-pane', '-p']);
+    expect(out.timedOut).toBe(false);
+    expect(out.exitCode).not.toBe(0);
+    expect(out.stdout.length).toBeLessThanOrEqual(MAX_TMUX_OUTPUT_BYTES);
+    expect(out.stderr).toMatch(/tmux printed more than \d+ bytes; the client was stopped/);
+  });
+
+  it('a tmux binary that cannot be executed is a TmuxUnavailableError naming the cause', async () => {
+    const f = path.join(tempDir(), 'tmux');
+    fs.writeFileSync(f, '#!/bin/sh\n', { mode: 0o644 });
+    await expect(new ProcessTmuxRunner('fleet-test-eacces', f).run(['-V'])).rejects.toThrow(/cannot run tmux: .*EACCES/);
+  });
+
   it('tmux missing from PATH is a clear TmuxUnavailableError; observe reports it as down', async () => {
-    const r = new ExecaTmuxRunner('fleet-test-missing', '/nonexistent/tmux');
+    const r = new ProcessTmuxRunner('fleet-test-missing', '/nonexistent/tmux');
     await expect(r.run(['-V'])).rejects.toThrow(TmuxUnavailableError);
     await expect(r.run(['-V'])).rejects.toThrow(/tmux not found/);
     const obs = await new TmuxClient('fleet-test-missing', r).observe();
