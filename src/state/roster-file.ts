@@ -36,16 +36,33 @@ function codeStamp(): string {
   }
 }
 
-const CACHE_VERSION = 1;
+const CACHE_VERSION = 2;
 
-function cacheKey(file: string, text: string): string {
-  return createHash('sha256').update(`${CACHE_VERSION}\0${codeStamp()}\0${file}\0${os.homedir()}\0`).update(text).digest('hex');
+interface CacheFile {
+  key: string;
+  roster: Roster;
+  /** The code that wrote it (codeStamp): entries it found valid are known only to the same code. */
+  code: string;
+  /** agentKey of every agent entry in that roster, as parsed: all valid. */
+  agents: string[];
+}
+
+function cacheKey(code: string, file: string, text: string): string {
+  return createHash('sha256').update(`${CACHE_VERSION}\0${code}\0${file}\0${os.homedir()}\0`).update(text).digest('hex');
+}
+
+function readCache(cacheFile: string): Partial<CacheFile> | null {
+  try {
+    const c: unknown = JSON.parse(fs.readFileSync(cacheFile, 'utf8'));
+    return c !== null && typeof c === 'object' && !Array.isArray(c) ? (c as Partial<CacheFile>) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The cached roster for this key, if every directory it names still exists (else: parse, to report it). */
-function readCached(cacheFile: string, key: string): Roster | null {
+function cachedRoster(c: Partial<CacheFile>, key: string): Roster | null {
   try {
-    const c = JSON.parse(fs.readFileSync(cacheFile, 'utf8')) as { key?: unknown; roster?: Roster };
     if (c.key !== key || !c.roster || !Array.isArray(c.roster.agents)) return null;
     const r = c.roster;
     const dirs = new Set(r.agents.map((a) => a.cwd));
@@ -70,10 +87,16 @@ function readCached(cacheFile: string, key: string): Roster | null {
   }
 }
 
-function writeCached(cacheFile: string, key: string, roster: Roster): void {
+/** The agent entries the last parse by this same code found valid (none from other code or a damaged file). */
+function knownAgents(c: Partial<CacheFile> | null, code: string): Set<string> | undefined {
+  if (!c || c.code !== code || !Array.isArray(c.agents) || !c.agents.every((a) => typeof a === 'string')) return undefined;
+  return new Set(c.agents);
+}
+
+function writeCache(cacheFile: string, c: CacheFile): void {
   const tmp = `${cacheFile}.${process.pid}.tmp`;
   try {
-    fs.writeFileSync(tmp, JSON.stringify({ key, roster }), { mode: 0o600 });
+    fs.writeFileSync(tmp, JSON.stringify(c), { mode: 0o600 });
     fs.renameSync(tmp, cacheFile);
   } catch {
     fs.rmSync(tmp, { force: true });
@@ -105,13 +128,19 @@ export function loadRoster(file: string, opts: LoadRosterOptions = {}): Roster {
   } catch (e) {
     throw new ConfigError(`cannot read roster ${file}: ${(e as Error).message}`);
   }
-  const key = opts.cacheFile ? cacheKey(file, text) : '';
-  if (opts.cacheFile) {
-    const hit = readCached(opts.cacheFile, key);
-    if (hit) return hit;
+  if (!opts.cacheFile) {
+    const r = parseRoster(text, { file, isDirectory });
+    if (!r.ok) throw new ConfigError(`invalid roster ${file}:`, r.problems);
+    return r.roster;
   }
-  const r = parseRoster(text, { file, isDirectory });
+  const code = codeStamp();
+  const key = cacheKey(code, file, text);
+  const cache = readCache(opts.cacheFile);
+  const hit = cache && cachedRoster(cache, key);
+  if (hit) return hit;
+  const known = knownAgents(cache, code);
+  const r = parseRoster(text, { file, isDirectory, collectAgentKeys: true, ...(known ? { knownAgents: known } : {}) });
   if (!r.ok) throw new ConfigError(`invalid roster ${file}:`, r.problems);
-  if (opts.cacheFile) writeCached(opts.cacheFile, key, r.roster);
+  writeCache(opts.cacheFile, { key, roster: r.roster, code, agents: r.agentKeys ?? [] });
   return r.roster;
 }

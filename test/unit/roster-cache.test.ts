@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openContext } from '../../src/context.js';
 import { ConfigError } from '../../src/domain/errors.js';
+import { parseRoster } from '../../src/domain/roster.js';
 import { loadRoster } from '../../src/state/roster-file.js';
 import { tempDir } from '../helpers/tmux.js';
 
@@ -53,6 +54,69 @@ describe('the roster parse cache (start-up time: docs/COCKPIT.md)', () => {
     fs.writeFileSync(bad.roster, 'version: 1\nagents:\n  - name: Bad Name\n');
     expect(() => loadRoster(bad.roster, { cacheFile: bad.cache })).toThrow(ConfigError);
     expect(fs.existsSync(bad.cache)).toBe(false);
+  });
+
+  it('after an edit, entries the last parse found valid skip the schema, and the roster is exactly a full parse\'s', () => {
+    const t = setup();
+    loadRoster(t.roster, { cacheFile: t.cache });
+    const before = JSON.parse(fs.readFileSync(t.cache, 'utf8'));
+    expect(before.agents).toEqual(['{"name":"a1"}', '{"name":"a2","class":"coder","tags":["x"]}']);
+    const edits = [
+      (x: string) => x.replace('class: coder', 'class: reviewer'),
+      (x: string) => `${x}  - name: a3\n    idleSecs: 60\n    env: { K_1: v }\n`,
+      (x: string) => x.replace('  - name: a1\n', ''),
+      (x: string) => `${x}# a comment only\n`,
+      (x: string) => x.replace('tags: [x]', 'tags: [x, y]'),
+    ];
+    for (const edit of edits) {
+      fs.writeFileSync(t.roster, edit(fs.readFileSync(t.roster, 'utf8')));
+      expect(loadRoster(t.roster, { cacheFile: t.cache })).toStrictEqual(loadRoster(t.roster));
+      const c = JSON.parse(fs.readFileSync(t.cache, 'utf8'));
+      expect(c.agents).toHaveLength(loadRoster(t.roster).agents.length);
+    }
+  });
+
+  it('known entries come only from the same code, and a roster with a problem is checked whole', () => {
+    const t = setup();
+    loadRoster(t.roster, { cacheFile: t.cache });
+    const c = JSON.parse(fs.readFileSync(t.cache, 'utf8'));
+    const badEntry = '{"name":"a3","idleSecs":-5}';
+    fs.appendFileSync(t.roster, '  - name: a3\n    idleSecs: -5\n');
+    const fullParse = (): unknown => {
+      try {
+        return loadRoster(t.roster);
+      } catch (e) {
+        return (e as ConfigError).problems;
+      }
+    };
+    const expected = fullParse();
+    expect(JSON.stringify(expected)).toMatch(/idleSecs/);
+    // the schema is what refuses the entry; a cache from other code saying it is known changes nothing
+    fs.writeFileSync(t.cache, JSON.stringify({ ...c, agents: [...c.agents, badEntry], code: 'another build' }));
+    expect(() => loadRoster(t.roster, { cacheFile: t.cache })).toThrow(/idleSecs/);
+    // proof that the same code's known entries skip the schema (here, a doctored cache: the state dir is
+    // fleet's own, refused when others can write it)
+    fs.writeFileSync(t.cache, JSON.stringify({ ...c, agents: [...c.agents, badEntry] }));
+    expect(loadRoster(t.roster, { cacheFile: t.cache }).agents[2]!.idleSecs).toBe(-5);
+    // ... but a roster with any problem is checked whole: the same messages as with no cache at all
+    fs.appendFileSync(t.roster, '  - name: a4\n    idleSecs: zero\n');
+    fs.writeFileSync(t.cache, JSON.stringify({ ...c, agents: [...c.agents, badEntry] }));
+    let problems: unknown;
+    try {
+      loadRoster(t.roster, { cacheFile: t.cache });
+    } catch (e) {
+      problems = (e as ConfigError).problems;
+    }
+    expect(problems).toEqual(fullParse());
+    expect(JSON.stringify(problems)).toMatch(/agents\[2\]\.idleSecs.*agents\[3\]\.idleSecs/);
+  });
+
+  it('parseRoster: known entries are used on the fast path only; the full YAML path checks everything', () => {
+    const opts = { file: '/x/fleet.yaml', isDirectory: () => true, knownAgents: new Set(['{"name":"a1","cwd":"/w","idleSecs":-1}']) };
+    expect(parseRoster('version: 1\nagents:\n  - name: a1\n    cwd: /w\n    idleSecs: -1\n', opts).ok).toBe(true);
+    // an anchor is outside the fast subset: the same entry, parsed by `yaml`, meets the schema
+    const r = parseRoster('version: 1\nagents:\n  - &x\n    name: a1\n    cwd: /w\n    idleSecs: -1\n', opts);
+    expect(r.ok).toBe(false);
   });
 
   it('openContext uses a cache only in an existing state dir that is safe: never in a missing or world-writable one', () => {
