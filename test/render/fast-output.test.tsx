@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup } from 'ink-testing-library';
 import InkOutput from '../../node_modules/ink/build/output.js';
-import { cachedGet, installCachedOutput, type InkOutputLike } from '../../src/cockpit/fast-output.js';
+import * as lib from '@alcalzone/ansi-tokenize';
+import { cachedGet, installCachedOutput, styledCharsFromTokens, styledCharsToString, type InkOutputLike } from '../../src/cockpit/fast-output.js';
 import { KEY, makeStore, mount, spec, tick } from './fixtures.js';
 
 type Get = () => { output: string; height: number };
@@ -76,5 +77,24 @@ describe('the cross-frame cached Output.get is byte-identical to Ink\'s', () => 
     await m.keys('j', 'k');
     expect(frames).toBeGreaterThan(15);
     expect(mismatches).toEqual([]);
+  });
+});
+
+describe("the styled-character helpers answer as ansi-tokenize's own", () => {
+  it('on 3000 random lines of styles, resets, intensities, 8/24-bit colours and wide characters', () => {
+    const codes = ['0', '1', '2', '22', '3', '23', '4', '24', '7', '27', '31', '32', '39', '41', '49', '90', '38;5;208', '48;2;1;2;3', '1;31', '2;1', '', '7;39'];
+    const chars = ['a', ' ', 'Z', '│', '漢', '✓', '…', '\u00e9'];
+    let seed = 7;
+    const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+    for (let k = 0; k < 3000; k++) {
+      let line = '';
+      for (let i = rnd(30); i > 0; i--) line += rnd(3) === 0 ? `\u001b[${codes[rnd(codes.length)]}m` : chars[rnd(chars.length)];
+      const ours = styledCharsFromTokens(lib.tokenize(line));
+      const theirs = lib.styledCharsFromTokens(lib.tokenize(line));
+      expect(ours, line).toEqual(theirs);
+      // Ink puts cells from several writes and blank cells side by side: mix lines, as a frame row does
+      const row = [...ours, { type: 'char', value: ' ', fullWidth: false, styles: [] } as lib.StyledChar, ...styledCharsFromTokens(lib.tokenize(`\u001b[1m${line}`))];
+      expect(styledCharsToString(row), line).toBe(lib.styledCharsToString(row));
+    }
   });
 });
