@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
 import { socketNameProblem } from './domain/names.js';
 import type { Roster } from './domain/types.js';
 import { adapterFor } from './runtimes/index.js';
@@ -34,6 +33,8 @@ async function onPath(bin: string): Promise<boolean> {
 export async function runDoctor(o: GlobalOptions): Promise<Check[]> {
   const checks: Check[] = [];
   // tmux
+  // Imported here, not at the top: execa and what it loads cost every start of fleet (docs/BENCH.md).
+  const { execa } = await import('execa');
   const v = await execa('tmux', ['-V'], { reject: false, timeout: 5000, env: tmuxClientEnv(), extendEnv: false });
   if (v.failed && v.exitCode === undefined) {
     checks.push({ check: 'tmux', status: 'fail', detail: 'tmux is not installed or not on PATH', fix: 'install tmux 3.x (apt-get install tmux, or brew install tmux)' });

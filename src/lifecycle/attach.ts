@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import { execa } from 'execa';
 import type { FleetContext } from '../context.js';
 import { OperationError } from '../domain/errors.js';
 import { readAgentFiles, updateWakeRecord } from '../state/files.js';
@@ -76,6 +75,8 @@ export async function attach(ctx: FleetContext, name: string, depsIn?: Partial<L
   const deps = withDeps(depsIn);
   const plan = await prepareAttach(ctx, name, {}, deps);
   const [bin = 'tmux', ...args] = plan.argv;
+  // Imported here, not at the top: execa and what it loads cost every start of fleet (docs/BENCH.md).
+  const { execa } = await import('execa');
   const r = await execa(bin, args, { stdio: 'inherit', env: plan.env, extendEnv: false, reject: false });
   // The grace period runs from when the operator left, not from when they arrived.
   plan.detached();
