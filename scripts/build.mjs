@@ -52,6 +52,15 @@ export * from './generated/YGEnums.js';
 `,
       };
     });
+    // signal-exit 3 (under Ink and restore-cursor) loads node:assert — ≈ 4 ms of Node's internal modules
+    // before the first frame — for one argument check; the same check, without it.
+    b.onLoad({ filter: /signal-exit[\\/]index\.js$/ }, (args) => {
+      const s = fs.readFileSync(args.path, 'utf8');
+      if (!s.includes("var assert = require('assert')")) return undefined; // signal-exit 4: no assert
+      const t = must(s, "var assert = require('assert')", 'var assert = { equal: function (a, b, m) { if (a != b) throw new TypeError(m) } }', args.path);
+      if ((t.match(/assert\./g) ?? []).length !== 1) throw new Error(`build: ${args.path} uses assert differently; update scripts/build.mjs`);
+      return { loader: 'js', contents: t };
+    });
     b.onLoad({ filter: /ink[\\/]build[\\/]reconciler\.js$/ }, (args) => {
       let s = fs.readFileSync(args.path, 'utf8');
       s = must(s, /if \(isDev\(\)\) \{\s*try \{\s*await import\('\.\/devtools\.js'\);[\s\S]*?\n\}\n(?=const diff)/, '', args.path);
