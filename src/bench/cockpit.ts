@@ -184,15 +184,25 @@ export interface StartsResult {
 }
 
 /**
- * `k` more starts of `fleet top` each way, alternating: with the roster just rewritten (a comment line added,
- * so its cached parse no longer matches, as after an edit) and with it unchanged. One start is one sample
- * of a figure this VM moves by ±40 ms between starts minutes apart; the table gives the median and p95.
+ * A real edit of one agent entry, as an operator makes one: the last agent's tags change on every call (the
+ * synthetic roster ends inside that agent's entry). Not a comment: the roster is read and checked again.
+ */
+function editLastAgent(file: string, i: number): void {
+  const text = fs.readFileSync(file, 'utf8');
+  const tags = /^ {4}tags: \[bench-edit-\d+\]\n/m;
+  fs.writeFileSync(file, tags.test(text) ? text.replace(tags, `    tags: [bench-edit-${i}]\n`) : `${text}    tags: [bench-edit-${i}]\n`);
+}
+
+/**
+ * `k` more starts of `fleet top` each way, alternating: with one agent of the roster just edited (so its
+ * cached parse no longer matches) and with the roster unchanged. One start is one sample of a figure this
+ * VM moves by ±40 ms between starts minutes apart; the table gives the median and p95.
  */
 export async function measureStarts(f: SynthFleet, ctl: ControlClient, o: TopOptions, k: number, onStart?: (written: boolean, s: Started) => void): Promise<StartsResult> {
   const res: StartsResult = { written: [], unchanged: [], writtenSelf: [], unchangedSelf: [] };
   for (let i = 0; i < k; i++) {
     for (const written of [true, false]) {
-      if (written) fs.appendFileSync(f.roster, `# bench start ${i + 1}\n`);
+      if (written) editLastAgent(f.roster, i + 1);
       const s = await startTop(f, ctl, o);
       await quitTop(ctl);
       onStart?.(written, s);

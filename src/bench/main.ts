@@ -30,7 +30,7 @@ interface PerN {
   writers: number;
   top: CockpitResult | Error;
   topPoll: CockpitResult | Error;
-  /** `--starts` more starts each way (roster just written · unchanged), control mode; null: not measured. */
+  /** `--starts` more starts each way (an agent just edited · roster unchanged), control mode; null: not measured. */
   starts: StartsResult | Error | null;
   /** The tmux server's own CPU with no fleet process running (% of one core): what the agents cost it. */
   alone: { idle: number; busy: number; busyPrinting: number };
@@ -72,9 +72,9 @@ async function cockpit(f: SynthFleet, ctl: ControlClient, serverPid: number, o: 
 /** `--starts K` more starts each way (null with --starts 0), each logged with fleet's own figure and marks. */
 async function extraStarts(f: SynthFleet, ctl: ControlClient, n: number, o: Opts): Promise<StartsResult | Error | null> {
   if (o.starts === 0) return null;
-  log(`N=${n}: ${o.starts} more starts of fleet top each way, roster just written and unchanged`);
+  log(`N=${n}: ${o.starts} more starts of fleet top each way, one agent just edited and roster unchanged`);
   const starts = await measureStarts(f, ctl, { fleetBin: FLEET_BIN, nodeArgs: o.nodeArgs, source: 'control' }, o.starts, (written, s) =>
-    log(`N=${n}: start (roster ${written ? 'just written' : 'unchanged'}): all agents on screen after ${fmt(s.fullMs)} ms; fleet's own ${s.selfMs ?? '–'} ms (${s.marks ?? 'no marks'})`),
+    log(`N=${n}: start (${written ? 'an agent just edited' : 'roster unchanged'}): all agents on screen after ${fmt(s.fullMs)} ms; fleet's own ${s.selfMs ?? '–'} ms (${s.marks ?? 'no marks'})`),
   ).catch((e: unknown) => e as Error);
   if (starts instanceof Error) log(`N=${n}: the extra starts failed: ${starts.message}`);
   return starts;
@@ -232,11 +232,11 @@ function buildRows(rs: PerN[], b: BroadcastResult | Error | null): Row[] {
 }
 
 /**
- * Start → first frame. With `--starts K`: the median and p95 of K starts each way per N (roster just
- * written, so parsed; unchanged, so from the roster cache), judged on the median — one start is one sample
- * of a figure this VM moves by ±40 ms from one minute to the next; the p95 is shown beside it. Without
- * extra starts: each N's two single starts (the control run's, roster just written; the poll run's,
- * unchanged), each judged alone.
+ * Start → first frame. With `--starts K`: the median and p95 of K starts each way per N (one agent just
+ * edited: the roster is read and checked again; unchanged: from the roster cache), judged on the median —
+ * one start is one sample of a figure this VM moves by ±40 ms from one minute to the next; the p95 is shown
+ * beside it. Without extra starts: each N's two single starts (the control run's, roster just written as
+ * the fleet grew; the poll run's, unchanged), each judged alone.
  */
 function firstFrameRow(rs: PerN[]): Row {
   const sampled = rs.every((r) => r.starts !== null && !(r.starts instanceof Error));
@@ -254,12 +254,12 @@ function firstFrameRow(rs: PerN[]): Row {
   const st = (r: PerN): StartsResult => r.starts as StartsResult;
   const cell = (xs: number[], self: number[]): string => `${fmt(median(xs))}/${fmt(quantile(xs, 0.95))} (${self.length ? fmt(median(self)) : '–'})`;
   const over = rs.flatMap((r) => [
-    ...(quantile(st(r).written, 0.95) > 300 ? [`N=${r.n} just written`] : []),
+    ...(quantile(st(r).written, 0.95) > 300 ? [`N=${r.n} edited`] : []),
     ...(quantile(st(r).unchanged, 0.95) > 300 ? [`N=${r.n} unchanged`] : []),
   ]);
   const k = st(rs[0]!).written.length;
   return {
-    measure: `start → first frame, all agents shown, p50/p95 of ${k} starts (fleet's own p50): roster just written · unchanged`,
+    measure: `start → first frame, all agents shown, p50/p95 of ${k} starts (fleet's own p50): an agent just edited · roster unchanged`,
     budget: '≤ 300 ms (median)',
     cells: rs.map((r) => `${cell(st(r).written, st(r).writtenSelf)} · ${cell(st(r).unchanged, st(r).unchangedSelf)} ms`),
     verdict: pass(rs.every((r) => median(st(r).written) <= 300 && median(st(r).unchanged) <= 300)),
