@@ -186,6 +186,16 @@ describe('rows derived in the reducer', () => {
     expect(new Set([...s.rowMap.values()].map((r) => r.state)).size).toBeGreaterThan(2); // the walk went somewhere
   });
 
+  it('a row shows its newest last task, sanitised, as the state files change', () => {
+    let s = base(['a'], { live: ['a'] });
+    for (const task of ['first task', 'second\u001b]52;c;eA==\u0007 task', 'first task']) {
+      s = reduce(s, [{ type: 'files', files: new Map([['a', { stopped: false, newMark: false, wake: { lastTask: task } as never }]]) }]);
+      expect(s.rowMap.get('a')!.lastTask).toBe(task.includes('second') ? 'second task' : task);
+    }
+    s = reduce(s, [{ type: 'files', files: new Map([['a', { stopped: false, newMark: false, wake: null }]]) }]);
+    expect(s.rowMap.get('a')!.lastTask).toBeNull();
+  });
+
   it('a clock tick that changes no shown age keeps every row', () => {
     const s1 = base(['a'], { live: ['a'] });
     const s2 = reduce(s1, [{ type: 'tick', now: NOW + 1000 }]);
