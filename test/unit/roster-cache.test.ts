@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { openContext } from '../../src/context.js';
 import { ConfigError } from '../../src/domain/errors.js';
 import { parseRoster } from '../../src/domain/roster.js';
-import { loadRoster } from '../../src/state/roster-file.js';
+import { directoryChecker, loadRoster } from '../../src/state/roster-file.js';
 import { tempDir } from '../helpers/tmux.js';
 
 function setup(): { dir: string; roster: string; cache: string; work: string } {
@@ -131,5 +131,83 @@ describe('the roster parse cache (start-up time: docs/COCKPIT.md)', () => {
     fs.chmodSync(open, 0o777);
     expect(() => openContext({ roster: t.roster, stateDir: open, socket: 'fleet-test-cache' })).toThrow(/writable by group or others/);
     expect(fs.readdirSync(open)).toEqual([]);
+  });
+});
+
+describe('directoryChecker: the roster\'s cwd check, one listing per shared parent', () => {
+  const statSays = (p: string): boolean => {
+    try {
+      return fs.statSync(p).isDirectory();
+    } catch {
+      return false;
+    }
+  };
+
+  it('answers exactly as stat for directories, files, symlinks, dangling links and missing names', () => {
+    const dir = tempDir();
+    const paths: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const p = path.join(dir, `d${i}`);
+      fs.mkdirSync(p);
+      paths.push(p);
+    }
+    fs.writeFileSync(path.join(dir, 'file'), 'x');
+    fs.symlinkSync(path.join(dir, 'd0'), path.join(dir, 'link-dir'));
+    fs.symlinkSync(path.join(dir, 'file'), path.join(dir, 'link-file'));
+    fs.symlinkSync(path.join(dir, 'gone'), path.join(dir, 'dangling'));
+    paths.push(...['file', 'link-dir', 'link-file', 'dangling', 'missing', 'D1'].map((n) => path.join(dir, n)), '/', path.join(dir, 'd0', 'x', '..'));
+    const check = directoryChecker();
+    // twice over: the first answers come from stat, the later ones from the parent's listing
+    for (const p of [...paths, ...paths]) expect(check(p), p).toBe(statSays(p));
+    expect(paths.filter((p) => check(p))).toHaveLength(15); // d0–d11, link-dir, / and d0/x/.. (= d0)
+  });
+
+  it('a parent that cannot be listed falls back to stat', () => {
+    const dir = tempDir();
+    const parent = path.join(dir, 'p');
+    fs.mkdirSync(parent);
+    for (let i = 0; i < 5; i++) fs.mkdirSync(path.join(parent, `d${i}`));
+    const check = directoryChecker();
+    const spy = vi.spyOn(fs, 'readdirSync').mockImplementation(() => {
+      throw Object.assign(new Error('EACCES'), { code: 'EACCES' });
+    });
+    try {
+      for (let i = 0; i < 5; i++) expect(check(path.join(parent, `d${i}`))).toBe(true);
+      expect(check(path.join(parent, 'nope'))).toBe(false);
+      expect(spy).toHaveBeenCalledTimes(1);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('a name the listing does not hold as written (case-insensitive or normalising file systems) is stat\'ed', () => {
+    const dir = tempDir();
+    for (let i = 0; i < 5; i++) fs.mkdirSync(path.join(dir, `d${i}`));
+    const real = fs.readdirSync;
+    const spy = vi.spyOn(fs, 'readdirSync').mockImplementation(((p: fs.PathLike, o: never) =>
+      (real(p, o) as unknown as fs.Dirent[]).map((d) => Object.assign(Object.create(Object.getPrototypeOf(d)), d, { name: d.name.toUpperCase() }))) as never);
+    try {
+      const check = directoryChecker();
+      for (let i = 0; i < 5; i++) expect(check(path.join(dir, `d${i}`))).toBe(true);
+      expect(spy).toHaveBeenCalledTimes(1);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('lists a shared parent once instead of a stat per agent', () => {
+    const dir = tempDir();
+    for (let i = 0; i < 50; i++) fs.mkdirSync(path.join(dir, `a${i}`));
+    const stat = vi.spyOn(fs, 'statSync');
+    const list = vi.spyOn(fs, 'readdirSync');
+    try {
+      const check = directoryChecker();
+      for (let i = 0; i < 50; i++) expect(check(path.join(dir, `a${i}`))).toBe(true);
+      expect(list).toHaveBeenCalledTimes(1);
+      expect(stat.mock.calls.length).toBeLessThanOrEqual(2);
+    } finally {
+      stat.mockRestore();
+      list.mockRestore();
+    }
   });
 });
