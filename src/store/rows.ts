@@ -102,7 +102,8 @@ const fixedMemo = new WeakMap<AgentSpec, { home: string; task: string | undefine
 
 /**
  * Sanitised once per roster entry (and last task), not on every derivation: the clock moves every row's
- * derivation on every tick, and sanitising class, tags, cwd and task again was a third of a tick at 500.
+ * derivation on every tick, and sanitising class, tags, cwd and task again took recomputing 500 rows from
+ * 0.45 to 0.75–1.3 ms (warm, rows built as one literal).
  * The same tags array every time also lets sameRow compare it by reference.
  */
 function fixedFields(spec: AgentSpec, task: string | undefined, home: string): FixedFields {
